@@ -1,0 +1,181 @@
+"""Entry point: read the settings, build the Application, and poll Telegram or the local sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import sys
+import threading
+from typing import Any
+
+from dotenv import load_dotenv
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ExtBot
+from telegram.request import HTTPXRequest
+
+import handlers
+from catalog.holder import CatalogHolder
+from catalog.loader import Catalog, CatalogInvalid, load_catalog
+from flows.quiz import QuizService
+from flows.results import ResultsService
+from handlers.common import PersonLocks, Services
+from handlers.media import MediaSender
+from settings import Settings, SettingsError, configure_logging, load_settings
+from store.db import Database, utc_now
+
+logger = logging.getLogger("bot")
+
+SANDBOX_TOKEN = "1000001:sandbox_token_for_local_use_only"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class TolerantBot(ExtBot[Any]):
+    """An ExtBot that skips updates python-telegram-bot cannot parse instead of stalling.
+
+    PTB parses a whole getUpdates batch at once: one update with a missing required field
+    (older Bot API shapes do that) raises TypeError, and the poller fetches the same batch
+    forever. Each such update is replaced by a bare Update with the same update_id, which no
+    handler matches, so the offset still moves past it.
+    """
+
+    async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint != "getUpdates" or not isinstance(result, list):
+            return result
+        cleaned = []
+        for raw in result:
+            try:
+                Update.de_json(raw, self)
+                cleaned.append(raw)
+            except Exception as error:  # noqa: BLE001 - any parse failure must be skipped
+                update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                logger.warning("unparseable update skipped update_id=%s error=%s", update_id,
+                               type(error).__name__)
+                if isinstance(update_id, int):
+                    cleaned.append({"update_id": update_id})
+        return cleaned
+
+
+def file_base_url(base_url: str) -> str:
+    if base_url.endswith("/bot"):
+        return base_url[: -len("bot")] + "file/bot"
+    return base_url.rstrip("/") + "/file/bot"
+
+
+def build_application(settings: Settings, catalog: Catalog,
+                      token: str | None = None) -> Application:  # type: ignore[type-arg]
+    """Build the Application the bot runs in production, in the sandbox and in tests."""
+    bot = TolerantBot(
+        token or settings.token or SANDBOX_TOKEN,
+        base_url=settings.base_url,
+        base_file_url=file_base_url(settings.base_url),
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=10, write_timeout=20,
+                             connect_timeout=5, media_write_timeout=30),
+        get_updates_request=HTTPXRequest(read_timeout=10),
+        # Retries wait out a 429 instead of dropping the message (TELEGRAM.md: max_retries=0
+        # would re-raise RetryAfter to the handler).
+        rate_limiter=AIORateLimiter(max_retries=3),
+    )
+    holder = CatalogHolder(catalog, settings.catalog_path)
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        db = await Database.open(settings.database_path)
+        await db.execute(
+            "INSERT OR IGNORE INTO catalog_versions (version, trips, photos, loaded_at) "
+            "VALUES (?, ?, ?, ?)",
+            (catalog.version, len(catalog.data.trips), len(catalog.data.quiz_photos),
+             utc_now()))
+        quizzes = QuizService(db, holder)
+        application.bot_data["services"] = Services(
+            settings=settings, db=db, catalogs=holder, quizzes=quizzes,
+            results=ResultsService(quizzes), media=MediaSender(db), locks=PersonLocks(),
+            bot_username=application.bot.username or "",
+        )
+        await application.bot.set_my_commands([BotCommand("start", "Start / Démarrer")])
+        logger.info("bot started bot_id=%d username=%s catalog=%s database=%s",
+                    application.bot.id, application.bot.username, catalog.version,
+                    settings.database_path)
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        services: Services | None = application.bot_data.get("services")
+        if services is not None:
+            await services.db.close()
+        logger.info("bot stopped")
+
+    application = (
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(64)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    handlers.register(application)
+    return application
+
+
+def start_sandbox(port: int) -> str:
+    """Start the local Bot API stand-in in a background thread; return its base address."""
+    from sandbox.server import start_server
+
+    ready = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            server = loop.run_until_complete(start_server("127.0.0.1", port))
+        except OSError as error:
+            outcome["error"] = error
+            ready.set()
+            return
+        outcome["url"] = server.url
+        ready.set()
+        loop.run_forever()
+
+    threading.Thread(target=serve, name="sandbox", daemon=True).start()
+    if not ready.wait(15):
+        raise OSError(f"the sandbox did not start within 15 s on 127.0.0.1:{port}")
+    if "error" in outcome:
+        raise outcome["error"]
+    return str(outcome["url"])
+
+
+def main() -> int:
+    load_dotenv()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"Invalid setting: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+
+    try:
+        catalog = load_catalog(settings.catalog_path)
+    except CatalogInvalid as error:
+        print(f"Invalid catalog {error.source}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+
+    if settings.sandbox:
+        try:
+            url = start_sandbox(settings.sandbox_port)
+        except OSError as error:
+            print(f"Invalid setting: SANDBOX_PORT: cannot listen on 127.0.0.1:"
+                  f"{settings.sandbox_port} ({error.strerror})", file=sys.stderr)
+            return 2
+        settings = dataclasses.replace(settings, base_url=f"{url}/bot")
+        print(f"Sandbox running: open {url}/ in a browser (Bot API stand-in at {url}/bot…)",
+              flush=True)
+
+    application = build_application(settings, catalog)
+    logger.info("polling base=%s", settings.base_url.split("/bot")[0])
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

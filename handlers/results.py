@@ -1,0 +1,142 @@
+"""Trip cards after the quiz, "other ideas", and the cart."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+import locales
+from flows import funnel
+from flows.quiz import Rejected
+from flows.results import PAGE_SIZE
+from handlers import callback_data, views
+from handlers.common import CallbackReply, Services, callback_handler, remember_person
+from handlers.quiz import rejection_text
+from store import carts
+
+logger = logging.getLogger(__name__)
+
+
+async def send_page(update: Update, services: Services, quiz_id: int, page: int,
+                    reply: CallbackReply, language: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    user_id = query.from_user.id
+    chat_id = query.message.chat.id if query.message else user_id
+    result = await services.results.page(quiz_id, user_id, page)
+    if isinstance(result, Rejected):
+        await reply.answer(rejection_text(result, language))
+        return
+    await reply.answer()
+
+    bot = update.get_bot()
+    if not result.matches:
+        await bot.send_message(chat_id, locales.text(language, "results_none_left"),
+                               parse_mode=ParseMode.HTML)
+        return
+    header = "results_header" if page == 0 else "results_more_header"
+    text = locales.text(language, header)
+    if result.budget_relaxed and result.budget is not None:
+        budget = locales.format_price(result.budget, "EUR", language)
+        text = f"{text}\n{locales.text(language, 'results_budget_relaxed', budget=budget)}"
+    await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+
+    catalog = services.catalogs.current
+    for position, match in enumerate(result.matches):
+        last = position == len(result.matches) - 1
+        next_page = page + 1 if last and len(result.matches) == PAGE_SIZE else None
+        await services.media.send_photo(
+            bot, chat_id, catalog.image_path(match.trip.image),
+            views.card_caption(match, catalog, language),
+            views.card_keyboard(quiz_id, match.trip.id, next_page, language))
+    logger.info("trips shown quiz_id=%d user_id=%d page=%d trips=%s", quiz_id, user_id, page,
+                ",".join(match.trip.id for match in result.matches))
+
+
+@callback_handler
+async def show_trips(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
+                     services: Services) -> None:
+    """« Oui » after the appetence summary: the top 3 as photo cards."""
+    query = update.callback_query
+    assert query is not None
+    data = callback_data.parse(query.data)
+    assert data is not None
+    language = await remember_person(services, query.from_user)
+    quiz = await services.quizzes.load(data.number(0), query.from_user.id)
+    if not isinstance(quiz, Rejected) and quiz.shown_trips:
+        # The top 3 was already sent for this quiz (double tap, redelivered update).
+        await reply.answer(locales.plain(language, "answer_already"))
+        return
+    await send_page(update, services, data.number(0), 0, reply, language)
+
+
+@callback_handler
+async def more_trips(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
+                     services: Services) -> None:
+    query = update.callback_query
+    assert query is not None
+    data = callback_data.parse(query.data)
+    assert data is not None
+    language = await remember_person(services, query.from_user)
+    quiz_id, page = data.number(0), data.number(1)
+    quiz = await services.quizzes.load(quiz_id, query.from_user.id)
+    if not isinstance(quiz, Rejected) and len(quiz.shown_trips) > page * PAGE_SIZE:
+        await reply.answer(locales.plain(language, "answer_already"))
+        return
+    await send_page(update, services, quiz_id, page, reply, language)
+
+
+@callback_handler
+async def add_to_cart(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
+                      services: Services) -> None:
+    """« Mettre au panier »: the trip goes in the cart and an advisor is offered."""
+    query = update.callback_query
+    assert query is not None
+    data = callback_data.parse(query.data)
+    assert data is not None
+    language = await remember_person(services, query.from_user)
+    user_id = query.from_user.id
+    chat_id = query.message.chat.id if query.message else user_id
+
+    outcome = await services.results.add_to_cart(data.number(0), user_id, data.fields[1],
+                                                  language)
+    if isinstance(outcome, Rejected):
+        await reply.answer(rejection_text(outcome, language))
+        return
+    cart, created, trip = outcome
+    if not created:
+        await reply.answer(locales.plain(language, "cart_already"))
+        return
+    await reply.answer(locales.plain(language, "cart_added_toast"))
+    text = locales.text(
+        language, "cart_added", title=trip.title.get(language),
+        duration=locales.format_duration(trip.duration_days, language),
+        price=locales.format_price(trip.price, trip.currency, language))
+    await update.get_bot().send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                        reply_markup=views.cart_keyboard(cart.id, language))
+
+
+@callback_handler
+async def cart_advisor(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
+                       services: Services) -> None:
+    """"Finish with an advisor" under the cart: record the request and say what happens next."""
+    query = update.callback_query
+    assert query is not None
+    data = callback_data.parse(query.data)
+    assert data is not None
+    language = await remember_person(services, query.from_user)
+    cart = await carts.get_cart(services.db, data.number(0))
+    if cart is None or cart.user_id != query.from_user.id:
+        await reply.answer(locales.plain(language, "button_invalid"))
+        return
+    await reply.answer()
+    person_campaign = context.user_data.get("campaign") if context.user_data else None
+    created = await funnel.request(services.db, funnel.ADVISOR_REQUESTED, cart.user_id,
+                                   person_campaign, f"cart:{cart.id}")
+    if created:
+        chat_id = query.message.chat.id if query.message else cart.user_id
+        await update.get_bot().send_message(chat_id, locales.text(language, "advisor_requested"),
+                                            parse_mode=ParseMode.HTML)

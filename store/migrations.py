@@ -1,0 +1,164 @@
+"""Numbered schema migrations, applied in order at start-up and recorded in schema_migrations.
+
+A released migration is never edited: a schema change is a new entry at the end of the list.
+"""
+
+from __future__ import annotations
+
+SCHEMA_V1 = [
+    """
+    CREATE TABLE people (
+        user_id INTEGER PRIMARY KEY,
+        first_name TEXT,
+        username TEXT,
+        language TEXT NOT NULL DEFAULT 'fr',
+        first_campaign TEXT,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        declared_source TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        forgotten_at TEXT
+    )
+    """,
+    # A repeated update writes the same dedup_key, so INSERT OR IGNORE makes it a no-op.
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER,
+        campaign TEXT,
+        kind TEXT NOT NULL,
+        dedup_key TEXT NOT NULL UNIQUE,
+        detail TEXT,
+        amount REAL,
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX events_kind_campaign ON events (kind, campaign)",
+    "CREATE INDEX events_user ON events (user_id)",
+    # pairs and answers are JSON lists of photo ids and choices, in the order shown.
+    """
+    CREATE TABLE quizzes (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        campaign TEXT,
+        catalog_version TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'finished', 'abandoned')),
+        message_id INTEGER,
+        pairs TEXT NOT NULL DEFAULT '[]',
+        answers TEXT NOT NULL DEFAULT '[]',
+        budget REAL,
+        shown_trips TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX quizzes_user_status ON quizzes (user_id, status)",
+    """
+    CREATE TABLE carts (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        quiz_id INTEGER REFERENCES quizzes (id),
+        trip_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        price REAL NOT NULL,
+        currency TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE media_cache (
+        content_hash TEXT NOT NULL,
+        bot_id INTEGER NOT NULL,
+        file_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (content_hash, bot_id)
+    )
+    """,
+    """
+    CREATE TABLE catalog_versions (
+        version TEXT PRIMARY KEY,
+        trips INTEGER NOT NULL,
+        photos INTEGER NOT NULL,
+        loaded_at TEXT NOT NULL,
+        loaded_by INTEGER
+    )
+    """,
+    """
+    CREATE TABLE leads (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        cart_id INTEGER REFERENCES carts (id),
+        agent_chat_id INTEGER,
+        topic_id INTEGER,
+        card_message_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'open',
+        claimed_by INTEGER,
+        claimed_by_name TEXT,
+        outcome_detail TEXT,
+        amount REAL,
+        reminded_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX leads_user_status ON leads (user_id, status)",
+    """
+    CREATE TABLE relays (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER NOT NULL REFERENCES leads (id),
+        customer_chat_id INTEGER NOT NULL,
+        customer_message_id INTEGER NOT NULL,
+        group_chat_id INTEGER NOT NULL,
+        group_message_id INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        created_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX relays_group ON relays (group_chat_id, group_message_id)",
+    "CREATE INDEX relays_customer ON relays (customer_chat_id, customer_message_id)",
+    """
+    CREATE TABLE subscriptions (
+        user_id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('subscribed', 'unsubscribed')),
+        consent_text_version TEXT,
+        source TEXT,
+        subscribed_at TEXT,
+        unsubscribed_at TEXT
+    )
+    """,
+    """
+    CREATE TABLE newsletter_issues (
+        id INTEGER PRIMARY KEY,
+        created_by INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        campaign TEXT,
+        status TEXT NOT NULL DEFAULT 'draft',
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+    )
+    """,
+    """
+    CREATE TABLE newsletter_deliveries (
+        issue_id INTEGER NOT NULL REFERENCES newsletter_issues (id),
+        user_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        message_id INTEGER,
+        sent_at TEXT,
+        PRIMARY KEY (issue_id, user_id)
+    )
+    """,
+    """
+    CREATE TABLE key_values (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+]
+
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (1, SCHEMA_V1),
+]

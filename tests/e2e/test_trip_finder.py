@@ -1,0 +1,256 @@
+"""The trip finder end to end: the real Application against the stand-in, over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.conftest import Person, RunningBot, body, buttons, has_button, labels
+
+QUIZ_CALLBACK = "q1:"
+
+
+def is_quiz_message(message: dict[str, Any]) -> bool:
+    return bool(message.get("photo")) and any(
+        b.get("callback_data", "").startswith(QUIZ_CALLBACK) for b in buttons(message))
+
+
+async def arrive(person: Person, payload: str = "soleil") -> dict[str, Any]:
+    """Send /start with a campaign and return the welcome message."""
+    sent = await person.send(f"/start {payload}".strip())
+    return await person.wait_for_bot_message(has_button("voyage") if person.language == "fr"
+                                             else has_button("trip"), after=sent)
+
+
+async def start_quiz(person: Person, welcome: dict[str, Any]) -> dict[str, Any]:
+    label = "voyage" if person.language == "fr" else "trip"
+    await person.press(welcome, label)
+    return await person.wait_for_bot_message(is_quiz_message, after=welcome["message_id"])
+
+
+async def current(person: Person, message_id: int) -> dict[str, Any]:
+    for message in await person.messages():
+        if message["message_id"] == message_id:
+            return message
+    raise AssertionError(f"message {message_id} not found in chat {person.user_id}")
+
+
+async def answer_pair(person: Person, quiz_message: dict[str, Any], label: str) -> None:
+    """Press one quiz button and wait until the quiz message changed or the quiz ended."""
+    before = quiz_message.get("caption")
+    await person.press(quiz_message, label)
+
+    async def moved() -> bool:
+        now = await current(person, quiz_message["message_id"])
+        if now.get("caption") != before:
+            return True
+        return any("?" in body(m) and has_button("Oui")(m) or has_button("Yes")(m)
+                   for m in await person.bot_messages())
+
+    await person.client.wait_for(moved, timeout=15)
+
+
+async def finish_quiz(person: Person, quiz_message: dict[str, Any],
+                      choices: str = "LRLLRLRLLR") -> dict[str, Any]:
+    """Answer pairs until the appetence question appears; return that message."""
+    yes = "Oui" if person.language == "fr" else "Yes"
+    like = "J'aime" if person.language == "fr" else "I like"
+    for choice in choices:
+        appetence = [m for m in await person.bot_messages() if has_button(yes)(m)]
+        if appetence:
+            return appetence[-1]
+        message = await current(person, quiz_message["message_id"])
+        candidates = [label for label in labels(message) if like in label]
+        assert len(candidates) == 2, f"expected two like buttons, got {labels(message)}"
+        await answer_pair(person, message, candidates[0 if choice == "L" else 1])
+    return await person.wait_for_bot_message(has_button(yes))
+
+
+async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5001, "Camille")
+    welcome = await arrive(person, "soleil")
+    assert "Camille" in body(welcome)
+    assert {"voyage", "conseiller"} <= {word for label in labels(welcome)
+                                        for word in ("voyage", "conseiller") if word in label}
+
+    quiz = await start_quiz(person, welcome)
+    assert "1/6" in body(quiz)
+    assert sum("J'aime" in label for label in labels(quiz)) == 2
+    assert any("Aucune" in label for label in labels(quiz))
+
+    appetence = await finish_quiz(person, quiz)
+    assert "Vous aimez" in body(appetence) or "goûts" in body(appetence)
+    # Every answer edited the one quiz message: no new photo message per pair.
+    photos = [m for m in await person.bot_messages() if m.get("photo")]
+    assert len(photos) == 1
+
+    await person.press(appetence, "Oui")
+    cards = []
+
+    async def three_cards() -> bool:
+        cards[:] = [m for m in await person.bot_messages() if has_button("Mettre au panier")(m)]
+        return len(cards) >= 3
+
+    await person.client.wait_for(three_cards, timeout=15)
+    assert len({body(card).split("\n")[0] for card in cards}) == 3
+    for card in cards:
+        assert "€" in body(card)
+        assert "Correspondance" in body(card)
+        assert "jours" in body(card)
+
+    last = max(m["message_id"] for m in await person.bot_messages())
+    await person.press(cards[0], "Mettre au panier")
+    summary = await person.wait_for_bot_message(has_button("conseiller"), after=last)
+    assert "panier" in body(summary)
+
+    services = running_bot.services
+    row = await services.db.fetch_one("SELECT first_campaign FROM people WHERE user_id = 5001")
+    assert row["first_campaign"] == "soleil"
+    kinds = {r["kind"] for r in await services.db.fetch_all(
+        "SELECT kind FROM events WHERE user_id = 5001")}
+    assert {"arrival", "quiz_started", "quiz_finished", "top3_shown", "cart"} <= kinds
+
+
+async def test_english_free_text_starts_quiz(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5002, "Alex", language="en")
+    welcome = await arrive(person, "")
+    assert "Hello Alex" in body(welcome)
+    sent = await person.send("I dream of a tropical trip")
+    quiz = await person.wait_for_bot_message(is_quiz_message, after=sent)
+    assert any("I like" in label for label in labels(quiz))
+    assert "1/6" in body(quiz)
+
+
+async def test_unclear_text_shows_menu_again(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5003)
+    sent = await person.send("bof")
+    reply = await person.wait_for_bot_message(has_button("voyage"), after=sent)
+    assert "compris" in body(reply)
+
+
+async def test_advisor_request_is_recorded(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5004)
+    sent = await person.send("je voudrais parler à quelqu'un")
+    reply = await person.wait_for_bot_message(lambda m: "conseiller" in body(m), after=sent)
+    assert reply
+    count = await running_bot.services.db.fetch_one(
+        "SELECT COUNT(*) FROM events WHERE user_id = 5004 AND kind = 'advisor_requested'")
+    assert count[0] == 1
+
+
+async def test_double_tap_advances_once(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5005)
+    quiz = await start_quiz(person, await arrive(person))
+    like = next(label for label in labels(quiz) if "J'aime" in label)
+    await asyncio.gather(person.press(quiz, like), person.press(quiz, like))
+
+    async def both_answered() -> bool:
+        queries = await person.client.callback_queries()
+        mine = [q for q in queries if q["from"]["id"] == 5005]
+        return len(mine) == 2 and all(q["answered"] == 1 for q in mine)
+
+    await person.client.wait_for(both_answered, timeout=15)
+    row = await running_bot.services.db.fetch_one(
+        "SELECT json_array_length(answers) AS n FROM quizzes WHERE user_id = 5005")
+    assert row["n"] == 1
+    message = await current(person, quiz["message_id"])
+    assert "2/6" in body(message)
+
+
+async def test_forged_and_stale_buttons_change_nothing(running_bot: RunningBot,
+                                                       make_person: Any) -> None:
+    person = await make_person(5006)
+    stranger = await make_person(5007)
+    quiz = await start_quiz(person, await arrive(person))
+    quiz_id = int(buttons(quiz)[0]["callback_data"].split(":")[1])
+    forged = [
+        f"q1:{quiz_id}:1:L",          # someone else's quiz
+        f"q1:{quiz_id}:5:L",          # a step not reached
+        "q1:99999:1:L",               # no such quiz
+        "q1:1:1:Z",                   # unknown choice
+        "t1:1:c:../../etc",           # not a trip id
+        "x" * 64,
+        "é" * 40,                     # over 64 bytes
+        "",
+    ]
+    for data in forged:
+        await stranger.client.callback(5007, 5007, quiz["message_id"], data)
+
+    async def all_answered() -> bool:
+        queries = [q for q in await person.client.callback_queries() if q["from"]["id"] == 5007]
+        return len(queries) == len(forged) and all(q["answered"] == 1 for q in queries)
+
+    await person.client.wait_for(all_answered, timeout=15)
+    row = await running_bot.services.db.fetch_one(
+        "SELECT json_array_length(answers) AS n, status FROM quizzes WHERE id = ?", (quiz_id,))
+    assert row["n"] == 0
+    assert row["status"] == "active"
+
+    # A stale button: the person answers pair 1, then presses pair 1's button again.
+    like = next(label for label in labels(quiz) if "J'aime" in label)
+    await answer_pair(person, quiz, like)
+    await person.client.callback(5006, 5006, quiz["message_id"], f"q1:{quiz_id}:1:R")
+
+    async def stale_answered() -> bool:
+        queries = [q for q in await person.client.callback_queries() if q["from"]["id"] == 5006]
+        return len(queries) == 2 and all(q["answered"] == 1 for q in queries)
+
+    await person.client.wait_for(stale_answered, timeout=15)
+    row = await running_bot.services.db.fetch_one(
+        "SELECT answers FROM quizzes WHERE id = ?", (quiz_id,))
+    assert row["answers"] == '["left"]'
+
+
+async def test_restart_mid_quiz_carries_on(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5008)
+    quiz = await start_quiz(person, await arrive(person))
+    like = next(label for label in labels(quiz) if "J'aime" in label)
+    await answer_pair(person, quiz, like)
+    before = await current(person, quiz["message_id"])
+    assert "2/6" in body(before)
+
+    await running_bot.stop()
+    await running_bot.start()
+
+    await answer_pair(person, before, next(l for l in labels(before) if "J'aime" in l))
+    after = await current(person, quiz["message_id"])
+    assert "3/6" in body(after)
+
+
+async def test_start_mid_quiz_offers_resume(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5009)
+    quiz = await start_quiz(person, await arrive(person))
+    sent = await person.send("/start")
+    prompt = await person.wait_for_bot_message(has_button("Reprendre"), after=sent)
+    assert "1/6" in body(prompt)
+    await person.press(prompt, "Reprendre")
+    resumed = await person.wait_for_bot_message(is_quiz_message, after=prompt["message_id"])
+    assert resumed["message_id"] != quiz["message_id"]
+    assert "1/6" in body(resumed)
+
+
+async def test_blocked_person_marked_inactive(running_bot: RunningBot, make_person: Any) -> None:
+    person = await make_person(5010)
+    await arrive(person)
+    await person.client.block(5010, True)
+
+    async def inactive() -> bool:
+        row = await running_bot.services.db.fetch_one(
+            "SELECT active FROM people WHERE user_id = 5010")
+        return row is not None and row["active"] == 0
+
+    await person.client.wait_for(inactive, timeout=15)
+
+
+async def test_escaped_name_and_invalid_payload(running_bot: RunningBot,
+                                                make_person: Any) -> None:
+    person = await make_person(5011, "<b>Zoé & Co 🌴")
+    welcome = await arrive(person, "été!<script>")
+    assert "<b>Zoé & Co 🌴" in body(welcome)
+    kinds = [r["kind"] for r in await running_bot.services.db.fetch_all(
+        "SELECT kind FROM events WHERE user_id = 5011")]
+    assert "invalid_payload" in kinds
+    assert "arrival" in kinds
+    row = await running_bot.services.db.fetch_one(
+        "SELECT first_campaign FROM people WHERE user_id = 5011")
+    assert row["first_campaign"] is None
