@@ -11,10 +11,21 @@ LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
 _FOLDER = Path(__file__).resolve().parent
-_TEXTS: dict[str, dict[str, str]] = {
-    language: json.loads((_FOLDER / f"{language}.json").read_text(encoding="utf-8"))
-    for language in LANGUAGES
-}
+
+
+def _load(language: str) -> dict[str, str]:
+    """Merge <language>.json with the per-area files in the <language>/ folder."""
+    paths = [_FOLDER / f"{language}.json", *sorted((_FOLDER / language).glob("*.json"))]
+    texts: dict[str, str] = {}
+    for path in paths:
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in texts:
+                raise ValueError(f"locale key {key!r} is defined twice ({path.name})")
+            texts[key] = value
+    return texts
+
+
+_TEXTS: dict[str, dict[str, str]] = {language: _load(language) for language in LANGUAGES}
 
 
 class Markup(str):
