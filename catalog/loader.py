@@ -112,15 +112,20 @@ def _pydantic_problems(errors: list[Any], prefix: str) -> list[Problem]:
     return problems
 
 
-def _parse_items(raw: Any, name: str, model: type[BaseModel], problems: list[Problem]) -> list:
-    """Validate each item of one list on its own, so one bad item does not hide the others."""
+def _parse_items(
+    raw: Any, name: str, model: type[BaseModel], problems: list[Problem]
+) -> dict[int, Any]:
+    """Validate each item of one list on its own, so one bad item does not hide the others.
+
+    Returns the valid items by their index in the file, so later problems name the right item.
+    """
     if not isinstance(raw, list):
         problems.append(Problem("$", name, "must be a list"))
-        return []
-    parsed = []
+        return {}
+    parsed = {}
     for index, item in enumerate(raw):
         try:
-            parsed.append(model.model_validate(item))
+            parsed[index] = model.model_validate(item)
         except ValidationError as error:
             problems.extend(_pydantic_problems(error.errors(), f"{name}[{index}]"))
     return parsed
@@ -138,15 +143,15 @@ def _duplicates(ids: Iterable[str]) -> set[str]:
 
 def _check_references(
     raw: dict[str, Any],
-    features: list[Feature],
-    photos: list[QuizPhoto],
-    trips: list[Trip],
-    campaigns: list[Campaign],
-    content: list[ContentItem],
+    features: dict[int, Feature],
+    photos: dict[int, QuizPhoto],
+    trips: dict[int, Trip],
+    campaigns: dict[int, Campaign],
+    content: dict[int, ContentItem],
     root: Path,
     problems: list[Problem],
 ) -> None:
-    known = {feature.id for feature in features}
+    known = {feature.id for feature in features.values()}
     for name, items, key in (
         ("features", features, "id"),
         ("quiz_photos", photos, "id"),
@@ -154,7 +159,7 @@ def _check_references(
         ("campaigns", campaigns, "code"),
         ("content", content, "id"),
     ):
-        for duplicate in sorted(_duplicates(getattr(item, key) for item in items)):
+        for duplicate in sorted(_duplicates(getattr(item, key) for item in items.values())):
             problems.append(Problem(name, key, f"duplicate {key} {duplicate!r}"))
 
     def check_features(path: str, field: str, names: Iterable[str]) -> None:
@@ -162,18 +167,18 @@ def _check_references(
             if feature not in known:
                 problems.append(Problem(path, field, f"unknown feature {feature!r}"))
 
-    for index, photo in enumerate(photos):
+    for index, photo in photos.items():
         check_features(f"quiz_photos[{index}]", "features", photo.features)
-    for index, trip in enumerate(trips):
+    for index, trip in trips.items():
         check_features(f"trips[{index}]", "features", trip.features)
-    for index, campaign in enumerate(campaigns):
+    for index, campaign in campaigns.items():
         check_features(f"campaigns[{index}]", "prior", campaign.prior)
-    for index, item in enumerate(content):
+    for index, item in content.items():
         check_features(f"content[{index}]", "features", item.features)
 
     checked: dict[str, str | None] = {}
     for name, items in (("quiz_photos", photos), ("trips", trips)):
-        for index, item in enumerate(items):
+        for index, item in items.items():
             if item.image not in checked:
                 checked[item.image] = _image_problem(root, item.image)
             if checked[item.image]:

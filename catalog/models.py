@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dtm
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator
 
 # Telegram accepts at most 64 characters of A-Z, a-z, 0-9, _ and - in a /start payload.
 CAMPAIGN_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -34,13 +34,19 @@ class Feature(Strict):
 
 
 # A weight says how strongly a photo or trip shows a feature: 0 = not at all, 1 = fully.
-FeatureWeights = dict[str, float]
+# Strict, so that a quoted number or a boolean in the file is reported, not converted.
+FeatureWeights = dict[str, StrictFloat]
 
 
-def _check_weights(weights: FeatureWeights) -> FeatureWeights:
+def _check_range(weights: FeatureWeights) -> FeatureWeights:
     for name, value in weights.items():
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"weight of feature {name!r} is {value}, expected 0 to 1")
+    return weights
+
+
+def _check_weights(weights: FeatureWeights) -> FeatureWeights:
+    _check_range(weights)
     if not any(value > 0 for value in weights.values()):
         raise ValueError("at least one feature weight must be above 0")
     return weights
@@ -58,8 +64,8 @@ class Trip(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: LocalText
     region: LocalText
-    duration_days: int = Field(ge=1, le=365)
-    price: float = Field(gt=0, le=1_000_000)
+    duration_days: int = Field(ge=1, le=365, strict=True)
+    price: float = Field(gt=0, le=1_000_000, strict=True)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     image: str = Field(min_length=1)
     features: FeatureWeights
@@ -92,7 +98,9 @@ class ContentItem(Strict):
     title: LocalText
     text: LocalText
     url: str = Field(pattern=r"^https://[^\s<>\"]+$", max_length=500)
-    features: dict[str, float] = Field(default_factory=dict)
+    features: FeatureWeights = Field(default_factory=dict)
+
+    _weights = field_validator("features")(_check_range)
 
 
 class QuizSettings(Strict):

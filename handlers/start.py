@@ -12,6 +12,7 @@ import locales
 from catalog.models import CAMPAIGN_CODE_PATTERN
 from flows import funnel
 from flows.routing import Intent, extract_budget, route_text
+from handlers import callback_data
 from handlers import quiz as quiz_handlers
 from handlers import views
 from handlers.common import (
@@ -152,9 +153,12 @@ async def menu_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
     query = update.callback_query
     assert query is not None
     language = await remember_person(services, query.from_user)
-    action = (query.data or "").split(":", 1)[1]
+    data = callback_data.parse(query.data)
+    if data is None or data.kind != "menu":
+        await reply.answer(locales.plain(language, "button_invalid"))
+        return
     await reply.answer()
-    await open_path(update, context, services, _MENU_INTENTS[action], language,
+    await open_path(update, context, services, _MENU_INTENTS[data.fields[0]], language,
                     key=f"button:{query.id}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMember, Update
-from telegram.error import Forbidden, RetryAfter, TimedOut
+from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 import locales
@@ -60,5 +60,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(error, (RetryAfter, TimedOut)):
         logger.warning("Bot API call gave up %s error=%s", _ids(update), error)
+        return
+    if isinstance(error, TelegramError):
+        # Refusals from the Bot API (chat not found, message deleted...) depend on the chat's
+        # state, not on a bug here: worth a warning with the ids, not a traceback.
+        logger.warning("Bot API refused a call %s error=%s: %s", _ids(update),
+                       type(error).__name__, error)
         return
     logger.error("handler failed %s", _ids(update), exc_info=error)
