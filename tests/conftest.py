@@ -145,7 +145,13 @@ class Person:
         return found[0]
 
     async def press(self, message: dict[str, Any], label: str) -> dict[str, Any]:
-        return await self.client.press(self.user_id, self.user_id, message["message_id"], label)
+        """Press the button whose label contains `label` on the message as it is now."""
+        current = next((m for m in await self.messages()
+                        if m["message_id"] == message["message_id"]), message)
+        matching = [text for text in labels(current) if label in text]
+        assert matching, f"no button containing {label!r} in {labels(current)}"
+        return await self.client.press(self.user_id, self.user_id, current["message_id"],
+                                       matching[0])
 
 
 def body(message: dict[str, Any]) -> str:

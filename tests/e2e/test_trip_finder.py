@@ -146,7 +146,8 @@ async def test_double_tap_advances_once(running_bot: RunningBot, make_person: An
 
     async def both_answered() -> bool:
         queries = await person.client.callback_queries()
-        mine = [q for q in queries if q["from"]["id"] == 5005]
+        mine = [q for q in queries
+                if q["user_id"] == 5005 and (q["data"] or "").startswith(QUIZ_CALLBACK)]
         return len(mine) == 2 and all(q["answered"] == 1 for q in mine)
 
     await person.client.wait_for(both_answered, timeout=15)
@@ -177,7 +178,7 @@ async def test_forged_and_stale_buttons_change_nothing(running_bot: RunningBot,
         await stranger.client.callback(5007, 5007, quiz["message_id"], data)
 
     async def all_answered() -> bool:
-        queries = [q for q in await person.client.callback_queries() if q["from"]["id"] == 5007]
+        queries = [q for q in await person.client.callback_queries() if q["user_id"] == 5007]
         return len(queries) == len(forged) and all(q["answered"] == 1 for q in queries)
 
     await person.client.wait_for(all_answered, timeout=15)
@@ -192,7 +193,8 @@ async def test_forged_and_stale_buttons_change_nothing(running_bot: RunningBot,
     await person.client.callback(5006, 5006, quiz["message_id"], f"q1:{quiz_id}:1:R")
 
     async def stale_answered() -> bool:
-        queries = [q for q in await person.client.callback_queries() if q["from"]["id"] == 5006]
+        queries = [q for q in await person.client.callback_queries()
+                   if q["user_id"] == 5006 and (q["data"] or "").startswith(QUIZ_CALLBACK)]
         return len(queries) == 2 and all(q["answered"] == 1 for q in queries)
 
     await person.client.wait_for(stale_answered, timeout=15)
