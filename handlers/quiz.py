@@ -39,7 +39,9 @@ async def send_pair(bot: Bot, services: Services, chat_id: int, view: PairView,
 async def show_pair(bot: Bot, services: Services, chat_id: int, view: PairView, language: str,
                     message: MaybeInaccessibleMessage | None) -> None:
     """Edit the pressed quiz message to the next pair; send a new one if it cannot be edited."""
-    if isinstance(message, Message):
+    # Telegram sends date 0 for a message it no longer has (too old, or deleted); PTB 22 then
+    # reports is_accessible False, whatever class it parsed the message into.
+    if isinstance(message, Message) and message.is_accessible:
         catalog = services.catalogs.current
         try:
             await services.media.edit_pair(
@@ -83,7 +85,7 @@ async def show_appetence(bot: Bot, services: Services, chat_id: int, appetence: 
 
 async def _clear_keyboard(message: MaybeInaccessibleMessage | None) -> None:
     """Remove the buttons of a finished quiz message; a message already bare is fine."""
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or not message.is_accessible:
         return
     try:
         await message.edit_reply_markup(reply_markup=None)
