@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 from dotenv import load_dotenv
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -19,8 +19,12 @@ from catalog.holder import CatalogHolder
 from catalog.loader import Catalog, CatalogInvalid, load_catalog
 from flows.quiz import QuizService
 from flows.results import ResultsService
+from handlers.commands import publish_command_menus
 from handlers.common import PersonLocks, Services
+from handlers.feedback import schedule_feedback_job
+from handlers.handoff_jobs import handoff_startup
 from handlers.media import MediaSender
+from handlers.newsletter_admin import resume_sending
 from settings import Settings, SettingsError, configure_logging, load_settings
 from store.db import Database, utc_now
 
@@ -92,7 +96,13 @@ def build_application(settings: Settings, catalog: Catalog,
             results=ResultsService(quizzes), media=MediaSender(db), locks=PersonLocks(),
             bot_username=application.bot.username or "",
         )
-        await application.bot.set_my_commands([BotCommand("start", "Start / Démarrer")])
+        await publish_command_menus(application.bot, settings)
+        # Jobs start with the Application: a newsletter cut off by a restart carries on, and
+        # people whose trip is over are asked how it went.
+        await resume_sending(application)
+        schedule_feedback_job(application)
+        # Checks the bot's rights in the agents' group and starts the reminder and retry job.
+        await handoff_startup(application)
         logger.info("bot started bot_id=%d username=%s catalog=%s database=%s",
                     application.bot.id, application.bot.username, catalog.version,
                     settings.database_path)
@@ -115,10 +125,17 @@ def build_application(settings: Settings, catalog: Catalog,
     return application
 
 
-def start_sandbox(port: int) -> str:
-    """Start the local Bot API stand-in in a background thread; return its base address."""
+def start_sandbox(settings: Settings, campaigns: list[str]) -> Settings:
+    """Start the local Bot API stand-in and its demo cast in a background thread.
+
+    Return the settings to run the bot with: the stand-in's address, plus the demo advisors'
+    group and admin unless AGENT_CHAT_ID or ADMIN_IDS are set. The page offers the campaign
+    codes as links to arrive through.
+    """
+    from sandbox.demo import prepare_demo
     from sandbox.server import start_server
 
+    port = settings.sandbox_port
     ready = threading.Event()
     outcome: dict[str, Any] = {}
 
@@ -132,6 +149,9 @@ def start_sandbox(port: int) -> str:
             ready.set()
             return
         outcome["url"] = server.url
+        # The demo is prepared on the stand-in's own thread, before the bot's first call.
+        outcome["roles"] = prepare_demo(server, settings.agent_chat_id, settings.admin_ids,
+                                        campaigns)
         ready.set()
         loop.run_forever()
 
@@ -140,7 +160,10 @@ def start_sandbox(port: int) -> str:
         raise OSError(f"the sandbox did not start within 15 s on 127.0.0.1:{port}")
     if "error" in outcome:
         raise outcome["error"]
-    return str(outcome["url"])
+    roles = outcome["roles"]
+    return dataclasses.replace(settings, base_url=f"{outcome['url']}/bot",
+                               agent_chat_id=roles.agent_chat_id,
+                               admin_ids=frozenset(roles.admin_ids))
 
 
 def main() -> int:
@@ -162,13 +185,15 @@ def main() -> int:
 
     if settings.sandbox:
         try:
-            url = start_sandbox(settings.sandbox_port)
+            campaigns = [campaign.code for campaign in catalog.data.campaigns]
+            settings = start_sandbox(settings, campaigns)
         except OSError as error:
             print(f"Invalid setting: SANDBOX_PORT: cannot listen on 127.0.0.1:"
                   f"{settings.sandbox_port} ({error.strerror})", file=sys.stderr)
             return 2
-        settings = dataclasses.replace(settings, base_url=f"{url}/bot")
-        print(f"Sandbox running: open {url}/ in a browser (Bot API stand-in at {url}/bot…)",
+        url = settings.base_url.removesuffix("/bot")
+        print(f"Sandbox ready: open {url}/ in a browser to chat with the bot as a person and "
+              f"as its advisors (no Telegram token needed; database {settings.database_path}).",
               flush=True)
 
     application = build_application(settings, catalog)

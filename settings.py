@@ -97,7 +97,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not catalog_path.is_file():
         raise SettingsError(f"CATALOG_PATH: file {str(catalog_path)!r} not found")
 
-    database_path = Path(environ.get("DATABASE_PATH", "").strip() or "data/salesbot.sqlite3")
+    # The sandbox keeps its demo conversations apart from a real bot's data.
+    default_database = "data/salesbot.sqlite3" if token else "data/sandbox.sqlite3"
+    database_path = Path(environ.get("DATABASE_PATH", "").strip() or default_database)
     if database_path.exists() and database_path.is_dir():
         raise SettingsError(f"DATABASE_PATH: {str(database_path)!r} is a folder, expected a file")
 

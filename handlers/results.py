@@ -12,7 +12,7 @@ import locales
 from flows import funnel
 from flows.quiz import Rejected
 from flows.results import PAGE_SIZE
-from handlers import callback_data, views
+from handlers import callback_data, handoff, views
 from handlers.common import CallbackReply, Services, callback_handler, remember_person
 from handlers.quiz import rejection_text
 from store import carts
@@ -122,7 +122,7 @@ async def add_to_cart(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
 @callback_handler
 async def cart_advisor(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                        services: Services) -> None:
-    """"Finish with an advisor" under the cart: record the request and say what happens next."""
+    """"Finish with an advisor" under the cart: record the request and open a lead."""
     query = update.callback_query
     assert query is not None
     data = callback_data.parse(query.data)
@@ -134,9 +134,8 @@ async def cart_advisor(update: Update, context: ContextTypes.DEFAULT_TYPE, reply
         return
     await reply.answer()
     person_campaign = context.user_data.get("campaign") if context.user_data else None
-    created = await funnel.request(services.db, funnel.ADVISOR_REQUESTED, cart.user_id,
-                                   person_campaign, f"cart:{cart.id}")
-    if created:
-        chat_id = query.message.chat.id if query.message else cart.user_id
-        await update.get_bot().send_message(chat_id, locales.text(language, "advisor_requested"),
-                                            parse_mode=ParseMode.HTML)
+    await funnel.request(services.db, funnel.ADVISOR_REQUESTED, cart.user_id, person_campaign,
+                         f"cart:{cart.id}")
+    chat_id = query.message.chat.id if query.message else cart.user_id
+    await handoff.request_handoff(context.application, services, cart.user_id, chat_id,
+                                  language, person_campaign)

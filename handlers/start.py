@@ -12,9 +12,8 @@ import locales
 from catalog.models import CAMPAIGN_CODE_PATTERN
 from flows import funnel
 from flows.routing import Intent, extract_budget, route_text
-from handlers import callback_data
+from handlers import attribution, callback_data, handoff, newsletter, views
 from handlers import quiz as quiz_handlers
-from handlers import views
 from handlers.common import (
     CallbackReply,
     Services,
@@ -71,6 +70,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Se
         return
 
     await send_welcome(update, services, language)
+    await attribution.ask_source_once(update.get_bot(), services, user.id, message.chat.id,
+                                      campaign, language)
 
 
 async def send_welcome(update: Update, services: Services, language: str) -> None:
@@ -112,12 +113,12 @@ async def open_path(update: Update, context: ContextTypes.DEFAULT_TYPE, services
                                        language)
     elif intent is Intent.ADVISOR:
         await funnel.request(services.db, funnel.ADVISOR_REQUESTED, user.id, campaign, key)
-        await bot.send_message(chat.id, locales.text(language, "advisor_requested"),
-                               parse_mode=ParseMode.HTML)
+        await handoff.request_handoff(context.application, services, user.id, chat.id,
+                                      language, campaign)
     elif intent is Intent.NEWSLETTER:
         await funnel.request(services.db, funnel.NEWSLETTER_REQUESTED, user.id, campaign, key)
-        await bot.send_message(chat.id, locales.text(language, "newsletter_requested"),
-                               parse_mode=ParseMode.HTML)
+        await newsletter.offer_subscription(bot, services, user.id, chat.id, language,
+                                            "m" if key.startswith("button:") else "t")
     elif intent is Intent.IDEAS:
         await send_ideas(update, services, language)
     else:

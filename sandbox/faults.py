@@ -7,6 +7,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox import errors
 from sandbox.errors import CONFLICT_OTHER_POLLER, ApiError, too_many_requests
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,19 @@ _DEFAULT_DESCRIPTIONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",
+}
+# Named Telegram errors a fault can give instead of an error_code and description.
+NAMED_ERRORS = {
+    "blocked": (403, errors.BLOCKED),
+    "cant_initiate": (403, errors.CANT_INITIATE),
+    "chat_not_found": (400, errors.CHAT_NOT_FOUND),
+    "chat_migrated": (400, errors.UPGRADED),
+    "thread_not_found": (400, errors.THREAD_NOT_FOUND),
+    "topic_closed": (400, errors.TOPIC_CLOSED),
+    "query_too_old": (400, errors.QUERY_INVALID),
+    "not_modified": (400, errors.NOT_MODIFIED),
+    "server_error": (500, _DEFAULT_DESCRIPTIONS[500]),
+    "bad_gateway": (502, _DEFAULT_DESCRIPTIONS[502]),
 }
 # Methods that count against flood limits: those that post a new message.
 FLOOD_METHODS = frozenset(
@@ -89,6 +103,16 @@ class FaultPlan:
 
         chat_id = spec.get("chat_id")
         error_code = spec.get("error_code")
+        description = spec.get("description")
+        if spec.get("error") is not None:
+            named = NAMED_ERRORS.get(str(spec["error"]))
+            if named is None:
+                raise ValueError(f"unknown error name {spec['error']!r}; expected one of "
+                                 f"{', '.join(sorted(NAMED_ERRORS))}")
+            error_code = named[0] if error_code is None else error_code
+            description = named[1] if description is None else description
+            if spec["error"] == "chat_migrated" and spec.get("migrate_to_chat_id") is None:
+                raise ValueError("the chat_migrated error needs migrate_to_chat_id")
         if error_code is None and spec.get("retry_after") is not None:
             error_code = 429
         fault = Fault(
@@ -96,7 +120,7 @@ class FaultPlan:
             count=count,
             chat_id=None if chat_id is None else str(chat_id),
             error_code=None if error_code is None else int(error_code),
-            description=spec.get("description"),
+            description=description,
             retry_after=_optional_int(spec.get("retry_after")),
             migrate_to_chat_id=_optional_int(spec.get("migrate_to_chat_id")),
             delay=None if spec.get("delay") is None else float(spec["delay"]),

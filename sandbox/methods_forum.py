@@ -59,13 +59,11 @@ async def create_forum_topic(ctx: CallContext) -> dict[str, Any]:
     emoji_id = ctx.params.get_str("icon_custom_emoji_id")
     if emoji_id:
         created["icon_custom_emoji_id"] = emoji_id
-    message = store_message(ctx.world, chat, {"forum_topic_created": created}, service=True)
-
-    # The topic id is the message_id of its creation message, which belongs to the topic.
-    topic = Topic(message.message_id, name, icon_color, emoji_id or None, created_by_bot=True)
+    # The topic id is the message_id of its creation message, which belongs to the topic. The
+    # topic exists before the message is stored, so that the published message carries its id.
+    topic = Topic(chat.next_message_id, name, icon_color, emoji_id or None, created_by_bot=True)
     chat.topics[topic.thread_id] = topic
-    message.data["message_thread_id"] = topic.thread_id
-    message.data["is_topic_message"] = True
+    store_message(ctx.world, chat, {"forum_topic_created": created}, topic=topic, service=True)
     ctx.world.publish("topic", chat_id=chat.id, topic=dict(topic.__dict__))
     logger.info("forum topic created chat_id=%s thread_id=%s", chat.id, topic.thread_id)
     return {"message_thread_id": topic.thread_id, **created}

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import botapi, control, control_views
+from sandbox import botapi, control, control_views, page
 from sandbox.botapi import SANDBOX_KEY
 from sandbox.core import DEFAULT_FIRST_NAME, DEFAULT_USERNAME, Sandbox
 
@@ -25,7 +25,7 @@ def create_app(
     bot_first_name: str = DEFAULT_FIRST_NAME,
     privacy_mode: bool = True,
 ) -> web.Application:
-    """Create the aiohttp application serving the Bot API and the /control/ interface.
+    """Create the aiohttp application serving the Bot API, the /control/ interface and the page.
 
     With tokens, only those are accepted; without, any well-formed token gets a bot whose id is
     the number before the colon.
@@ -41,6 +41,7 @@ def create_app(
     botapi.add_routes(app)
     control.add_routes(app)
     control_views.add_routes(app)
+    page.add_routes(app)
     app.on_shutdown.append(_release_waiters)
     return app
 

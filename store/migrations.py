@@ -159,6 +159,91 @@ SCHEMA_V1 = [
     """,
 ]
 
+# Funnel stages 3 and 4, consent details, and what a newsletter send needs to resume.
+SCHEMA_V2 = [
+    "ALTER TABLE subscriptions ADD COLUMN campaign TEXT",
+    "ALTER TABLE newsletter_issues ADD COLUMN recipients INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE newsletter_issues ADD COLUMN progress_chat_id INTEGER",
+    "ALTER TABLE newsletter_issues ADD COLUMN progress_message_id INTEGER",
+    "CREATE INDEX newsletter_deliveries_status ON newsletter_deliveries (issue_id, status)",
+    "CREATE INDEX events_created ON events (created_at)",
+    # One row per won lead. returns_on = departure + duration_days; after it the person is
+    # asked once how the trip went (feedback_status: waiting, asked, rated, done).
+    """
+    CREATE TABLE purchases (
+        lead_id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        campaign TEXT,
+        trip_id TEXT,
+        amount REAL NOT NULL,
+        currency TEXT,
+        departure TEXT,
+        duration_days INTEGER,
+        returns_on TEXT,
+        created_at TEXT NOT NULL,
+        feedback_status TEXT NOT NULL DEFAULT 'waiting'
+            CHECK (feedback_status IN ('waiting', 'asked', 'rated', 'done')),
+        asked_at TEXT,
+        rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+        rated_at TEXT,
+        comment TEXT,
+        commented_at TEXT
+    )
+    """,
+    "CREATE INDEX purchases_feedback ON purchases (feedback_status, returns_on)",
+    "CREATE INDEX purchases_user ON purchases (user_id)",
+]
+
+# The advisors' handoff. Lead status is the conversation (open, ended, blocked) and outcome is
+# the sale (won, lost), so a won lead can still be talking to its advisor.
+SCHEMA_V3 = [
+    "ALTER TABLE leads ADD COLUMN campaign TEXT",
+    "ALTER TABLE leads ADD COLUMN language TEXT",
+    "ALTER TABLE leads ADD COLUMN outcome TEXT",
+    "ALTER TABLE leads ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE leads ADD COLUMN closed_at TEXT",
+    # A person has at most one conversation open with the advisors.
+    "CREATE UNIQUE INDEX leads_one_open ON leads (user_id) WHERE status = 'open'",
+    "CREATE INDEX leads_topic ON leads (agent_chat_id, topic_id)",
+    # Messages the bot posted in the agents' group for a lead (card, intro, notice, reminder),
+    # so that an advisor's reply to any of them reaches the right customer.
+    """
+    CREATE TABLE lead_posts (
+        group_chat_id INTEGER NOT NULL,
+        group_message_id INTEGER NOT NULL,
+        lead_id INTEGER NOT NULL REFERENCES leads (id),
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (group_chat_id, group_message_id)
+    )
+    """,
+    # Messages to relay, written before any Bot API call so that a failure or a restart
+    # loses none; dedup_key makes a redelivered update a no-op. payload holds an edit's new
+    # text until it is sent.
+    """
+    CREATE TABLE relay_queue (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER NOT NULL REFERENCES leads (id),
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        action TEXT NOT NULL CHECK (action IN ('copy', 'edit')),
+        from_chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        media_group_id TEXT,
+        reply_to_message_id INTEGER,
+        payload TEXT,
+        dedup_key TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX relay_queue_pending ON relay_queue (status, lead_id, id)",
+    "CREATE INDEX relays_lead ON relays (lead_id)",
+]
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, SCHEMA_V1),
+    (2, SCHEMA_V2),
+    (3, SCHEMA_V3),
 ]

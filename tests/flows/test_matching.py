@@ -73,7 +73,7 @@ def test_rank_trips_skips_near_duplicates():
             assert cosine(trips[first], trips[second]) < NEAR_DUPLICATE_COSINE
 
 
-def test_rank_trips_takes_duplicates_when_nothing_else_is_left():
+def test_rank_trips_duplicates_as_last_resort():
     trips = np.tile(np.array([1.0, 0.5], dtype=np.float32), (3, 1))
 
     assert sorted(rank_trips(trips, np.ones(2))) == [0, 1, 2]

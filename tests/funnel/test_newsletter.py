@@ -304,3 +304,21 @@ async def test_stranger_cannot_confirm_an_issue(running_bot: RunningBot, admin: 
     row = await running_bot.services.db.fetch_one(
         "SELECT status FROM newsletter_issues WHERE id = ?", (issue_id,))
     assert row["status"] == "draft"
+
+
+async def test_retry_after_sends_once_later(running_bot: RunningBot, admin: Person,
+                                            client: Any) -> None:
+    db = running_bot.services.db
+    (reader,) = await subscribe_all(client, db, {9301: "Ivy"})
+    # More 429s than the rate limiter retries: the delivery goes back to pending and waits.
+    await client.fault("sendMessage", count=4, retry_after=1, chat_id=reader.user_id)
+    confirm = await ask(admin, "/newsletter Patience", contains("1 abonné"))
+    await admin.press(confirm, fr("nl_admin_send"))
+    report = await admin.wait_for_bot_message(contains("envoyé"), after=confirm["message_id"],
+                                              timeout=30)
+
+    assert "1 reçus sur 1" in body(report)
+    assert len(await issue_messages(reader, "Patience")) == 1
+    rejected = [call for call in await client.calls("sendMessage")
+                if call["error_code"] == 429]
+    assert len(rejected) == 4

@@ -12,7 +12,7 @@ from catalog.loader import Catalog
 from flows import attribution, experience
 from flows import newsletter as rules
 from flows.exports import build_csv, parse_export_kind, read_csv
-from handlers import callback_data
+from handlers import callback_data, stats_view
 from media.funnel_chart import render_funnel_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -121,7 +121,8 @@ def test_chart_is_png() -> None:
     with Image.open(io.BytesIO(data)) as image:
         image.verify()
         assert image.format == "PNG"
-        assert image.width > 300 and image.height > 200
+        assert image.width > 300
+        assert image.height > 200
 
 
 def test_chart_without_series_is_png() -> None:
@@ -177,3 +178,18 @@ def test_pick_departure() -> None:
         == dtm.date(2026, 7, 7)
     assert experience.pick_departure(departures, None, dtm.date(2028, 1, 1)) is None
     assert experience.return_date(dtm.date(2027, 1, 16), 12) == dtm.date(2027, 1, 28)
+
+
+@pytest.mark.parametrize("value, language, expected", [
+    (0.67, "fr", "67 %"),
+    (0.67, "en", "67%"),
+    (2.0, "en", "200%"),
+    (0.052, "fr", "5,2 %"),
+    (3 / 64000, "fr", "0,0047 %"),
+    (0.0, "en", "0%"),
+    (-0.21, "en", "-21%"),
+    (-1.0, "fr", "-100 %"),
+    (12.5, "en", "1,250%"),
+])
+def test_percent_format(value: float, language: str, expected: str) -> None:
+    assert stats_view.percent(value, language) == expected

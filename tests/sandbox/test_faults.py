@@ -5,7 +5,15 @@ import asyncio
 import aiohttp
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Conflict, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from sandbox.client import ControlRequestError, SandboxClient
 from sandbox.server import SandboxServer
@@ -113,3 +121,19 @@ async def test_flood_group_limit(bot: Bot, sandbox: SandboxClient) -> None:
     with pytest.raises(RetryAfter) as raised:
         await bot.send_message(chat_id, "one too many")
     assert 55 <= raised.value.retry_after <= 60
+
+
+async def test_named_errors(bot: Bot, sandbox: SandboxClient, started_user: int) -> None:
+    await sandbox.fault("sendMessage", error="thread_not_found")
+    with pytest.raises(BadRequest, match="Message thread not found"):
+        await bot.send_message(started_user, "in a deleted topic")
+    await sandbox.fault("sendMessage", error="blocked")
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await bot.send_message(started_user, "blocked")
+    await sandbox.fault("sendMessage", error="chat_migrated", migrate_to_chat_id=-1007)
+    with pytest.raises(ChatMigrated):
+        await bot.send_message(started_user, "migrated")
+    with pytest.raises(ControlRequestError, match="unknown error name"):
+        await sandbox.fault("sendMessage", error="no_such_error")
+    with pytest.raises(ControlRequestError, match="needs migrate_to_chat_id"):
+        await sandbox.fault("sendMessage", error="chat_migrated")

@@ -1,0 +1,127 @@
+"""Load benchmark: people go from /start through the quiz to the cart, against an echo bot.
+
+Run from the project root: python -m bench.load [--smoke] [--people N] [--think MIN,MAX]
+
+The stand-in and the simulated people share this process, and each bot runs in its own
+process (`python bot.py`, `python -m bench.echo_bot`), so on 2 cores each side gets one.
+Updates per second count the updates a wave of people caused, from the first one queued to
+the last person's final answer. Latency runs from the moment the stand-in queued an update
+to the first Bot API call answering it: same chat, or the answer to its callback query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from bench.harness import machine_summary, percentile, python_command
+from bench.phases import SEED, PhaseResult, echo_people, quiz_people, run_phase
+
+RATE_GOAL = 0.60
+P95_GOAL_SECONDS = 0.050
+STEPS = ("start", "menu", "answer", "trips", "cart")
+
+
+def table(results: list[PhaseResult]) -> None:
+    print(f"{'run':<44} {'updates':>7} {'s':>6} {'upd/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'uploads':>7} {'calls/upd':>9} {'CPU bot s':>9} {'CPU here s':>10}")
+    for result in results:
+        print(f"{result.name:<44} {result.updates:>7} {result.seconds:>6.1f} "
+              f"{result.rate:>6.1f} {result.p50 * 1000:>7.1f} {result.p95 * 1000:>7.1f} "
+              f"{result.uploads:>7} {result.chat_calls / result.updates:>9.2f} "
+              f"{result.bot_cpu_seconds:>9.1f} {result.driver_cpu_seconds:>10.1f}")
+    print("calls/upd: Bot API calls with a chat_id per update, the calls AIORateLimiter "
+          "holds to 30/s; CPU here: stand-in and people")
+
+
+def step_table(result: PhaseResult) -> None:
+    by_step: dict[str, list[float]] = defaultdict(list)
+    for step, latency in zip(result.steps, result.latencies):
+        by_step[step].append(latency)
+    print(f"latency by step, {result.name}:")
+    for step in STEPS:
+        values = by_step.get(step, [])
+        print(f"  {step:<7} {len(values):>5} updates  p50 {percentile(values, 0.5) * 1000:7.1f} ms"
+              f"  p95 {percentile(values, 0.95) * 1000:7.1f} ms"
+              f"  max {max(values, default=float('nan')) * 1000:7.1f} ms")
+
+
+def verdict(label: str, met: bool) -> str:
+    return f"{label}: {'met' if met else 'missed'}"
+
+
+async def run(people: int, think: tuple[float, float], smoke: bool, workdir: Path) -> None:
+    no_pause = (0.0, 0.0)
+    bot_waves = [quiz_people(people, no_pause, 0, "no pause, cold caches")]
+    if not smoke:
+        bot_waves += [quiz_people(people, no_pause, people, "no pause, warm caches"),
+                      quiz_people(people, think, 2 * people,
+                                  f"pause {think[0]:g}-{think[1]:g} s, warm")]
+    bot = await run_phase("bot.py", python_command("bot.py"), bot_waves, workdir)
+    counts = bot[0].updates_per_person
+    echo = await run_phase("echo bot", python_command("-m", "bench.echo_bot"),
+                           [echo_people(counts, "no pause")], workdir)
+    results = bot + echo
+    if not smoke:
+        results += await run_phase("echo bot + AIORateLimiter",
+                                   python_command("-m", "bench.echo_bot"),
+                                   [echo_people(counts, "no pause")], workdir,
+                                   {"ECHO_RATE_LIMITER": "1"})
+        results += await run_phase("bot.py, rate limit off",
+                                   python_command("-m", "bench.unthrottled_bot"),
+                                   [quiz_people(people, no_pause, 0, "no pause, cold"),
+                                    quiz_people(people, no_pause, people, "no pause, warm")],
+                                   workdir)
+    table(results)
+    print()
+    for result in results:
+        if result.steps[0] != "echo":
+            step_table(result)
+    print()
+
+    echo_rate = echo[0].rate
+    for result in bot:
+        ratio = result.rate / echo_rate
+        print(verdict(f"{result.name} / echo bot: {ratio:.0%} of its rate "
+                      f"(goal >= {RATE_GOAL:.0%})", ratio >= RATE_GOAL))
+    for result in bot:
+        print(verdict(f"{result.name}: p95 {result.p95 * 1000:.1f} ms "
+                      f"(goal <= {P95_GOAL_SECONDS * 1000:.0f} ms)",
+                      result.p95 <= P95_GOAL_SECONDS))
+    for result in results:
+        if result.problems:
+            print(f"{result.name}: {len(result.problems)} warning or error lines in the log, "
+                  f"first: {result.problems[0]}")
+
+
+def parse_think(value: str) -> tuple[float, float]:
+    low, high = (float(part) for part in value.split(","))
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX with 0 <= MIN <= MAX, got {value!r}")
+    return low, high
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true",
+                        help="3 people, one wave on bot.py and the echo bot only, for CI")
+    parser.add_argument("--people", type=int, default=100, help="people per wave (100)")
+    parser.add_argument("--think", type=parse_think, default=(5.0, 15.0),
+                        help="pause before each action in the paced wave, MIN,MAX seconds "
+                             "(5,15)")
+    arguments = parser.parse_args()
+    people = 3 if arguments.smoke else arguments.people
+
+    print(machine_summary())
+    print(f"load: {people} people per wave, /start → quiz → « Oui » → cart, seed {SEED}")
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        asyncio.run(run(people, arguments.think, arguments.smoke, Path(folder)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
