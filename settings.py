@@ -136,6 +136,8 @@ def configure_logging(level: str) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs every run of every job at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # aiosqlite logs SQL parameters (people's data) at DEBUG.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     # PTB logs the API URL with the token at DEBUG.
