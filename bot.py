@@ -25,6 +25,7 @@ from handlers.feedback import schedule_feedback_job
 from handlers.handoff_jobs import handoff_startup
 from handlers.media import MediaSender
 from handlers.newsletter_admin import resume_sending
+from handlers.raw_updates import shape_problem
 from settings import Settings, SettingsError, configure_logging, load_settings
 from store.db import Database, utc_now
 
@@ -40,7 +41,8 @@ class TolerantBot(ExtBot[Any]):
     PTB parses a whole getUpdates batch at once: one update with a missing required field
     (older Bot API shapes do that) raises TypeError, and the poller fetches the same batch
     forever. Each such update is replaced by a bare Update with the same update_id, which no
-    handler matches, so the offset still moves past it.
+    handler matches, so the offset still moves past it. Updates that parse but lack fields
+    every handler relies on (a message without its chat, say) are replaced the same way.
     """
 
     async def _post(self, endpoint: str, data: Any = None, **kwargs: Any) -> Any:
@@ -51,13 +53,17 @@ class TolerantBot(ExtBot[Any]):
         for raw in result:
             try:
                 Update.de_json(raw, self)
-                cleaned.append(raw)
+                problem = shape_problem(raw)
             except Exception as error:  # noqa: BLE001 - any parse failure must be skipped
-                update_id = raw.get("update_id") if isinstance(raw, dict) else None
-                logger.warning("unparseable update skipped update_id=%s error=%s", update_id,
-                               type(error).__name__)
-                if isinstance(update_id, int):
-                    cleaned.append({"update_id": update_id})
+                problem = type(error).__name__
+            if problem is None:
+                cleaned.append(raw)
+                continue
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            logger.warning("unparseable update skipped update_id=%s error=%s", update_id,
+                           problem)
+            if isinstance(update_id, int):
+                cleaned.append({"update_id": update_id})
         return cleaned
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+from collections.abc import Callable
 from typing import Any
 
 import locales
@@ -26,7 +27,10 @@ def labels_of(message: dict[str, Any]) -> list[str]:
     return [button["text"] for row in rows for button in row]
 
 
-def with_button(text: str, after: int = 0) -> Any:
+Finder = Callable[[list[dict[str, Any]]], Any]
+
+
+def with_button(text: str, after: int = 0) -> Finder:
     """Return a finder for the newest bot message after message id `after` with that button."""
     def found(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         matching = [m for m in messages if m["message_id"] > after and text in labels_of(m)]

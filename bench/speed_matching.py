@@ -15,8 +15,9 @@ import numpy as np
 
 from bench import simulate
 from catalog.models import QuizSettings
-from flows.matching import rank_trips
-from flows.preference import Answer
+from flows import quiz_engine
+from flows.matching import rank_trips, top_candidates
+from flows.preference import Answer, fit_posterior
 from flows.quiz_engine import decide
 
 FEATURES = 32
@@ -49,14 +50,14 @@ def catalog(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
 
 
 def numpy_floor(trips: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Top 3 in the fewest numpy steps, with no filter: one product and one argpartition."""
+    """Return the top 3 in the fewest numpy steps, unfiltered: one product, one argpartition."""
     scores = trips @ mean
     return np.argpartition(scores, scores.size - 3)[-3:]
 
 
 def filtered_floor(trips: np.ndarray, mean: np.ndarray, mask: np.ndarray,
                    excluded: list[int]) -> list[int]:
-    """Top 3 with the same filters, keeping only the allowed scores before argpartition."""
+    """Return the filtered top 3, keeping only the allowed scores before argpartition."""
     scores = trips @ mean
     scores[excluded] = -np.inf
     rows = np.flatnonzero(mask)
@@ -67,7 +68,7 @@ def filtered_floor(trips: np.ndarray, mean: np.ndarray, mask: np.ndarray,
 
 def filled_floor(trips: np.ndarray, mean: np.ndarray, mask: np.ndarray,
                  excluded: list[int]) -> list[int]:
-    """Top 3 with the same filters, setting filtered-out scores to -inf (the slow way)."""
+    """Return the filtered top 3, setting filtered-out scores to -inf (the slow way)."""
     scores = trips @ mean
     scores[~mask] = -np.inf
     scores[excluded] = -np.inf
@@ -77,7 +78,7 @@ def filled_floor(trips: np.ndarray, mean: np.ndarray, mask: np.ndarray,
 
 def plain_python(rows: list[list[float]], mean: list[float], allowed: list[bool],
                  excluded: set[int]) -> list[int]:
-    """Top 3 with the same filters in plain Python, as a loop over the trips."""
+    """Return the filtered top 3 in plain Python, with a loop over the trips."""
     scored = ((sum(a * b for a, b in zip(row, mean)), index)
               for index, row in enumerate(rows) if allowed[index] and index not in excluded)
     return [index for _, index in heapq.nlargest(3, scored)]
@@ -139,6 +140,54 @@ def pair_choice_table(smoke: bool) -> None:
               f"{later[0]:9.2f} / {later[1]:6.2f}")
 
 
+def pair_choice_steps(smoke: bool) -> None:
+    """Time each step of decide() separately at 200 photos, to show where the time goes."""
+    trips = simulate.make_trips(1000)
+    photos = simulate.make_photo_pool(200)
+    answers = [Answer(0, 1, "left"), Answer(2, 3, "right"), Answer(4, 5, "both"),
+               Answer(6, 7, "left")]
+    used = {0, 1, 2, 3, 4, 5, 6, 7}
+    prior = np.zeros(photos.shape[1])
+    rng = np.random.default_rng(3)
+    runs = 10 if smoke else 200
+
+    posterior = fit_posterior(photos, answers, prior)
+    samples = quiz_engine.sample_preferences(posterior, quiz_engine.SAMPLES, rng)
+    candidates = top_candidates(trips, posterior.mean, quiz_engine.CANDIDATE_TRIPS)
+    utilities = samples.astype(np.float32) @ trips[candidates].T
+    left, right = quiz_engine.candidate_pairs(photos, used, (6, 7))
+    shortlist = np.argsort(-quiz_engine.pair_bald_scores(photos, left, right, posterior))
+    shortlist = shortlist[:quiz_engine.SHORTLIST_PAIRS]
+    diffs = photos[left[shortlist]] - photos[right[shortlist]]
+    best = np.argmax(utilities, axis=1)
+
+    steps = (
+        ("refit (Newton + Laplace)", lambda: fit_posterior(photos, answers, prior)),
+        ("1,024 posterior draws",
+         lambda: quiz_engine.sample_preferences(posterior, quiz_engine.SAMPLES, rng)),
+        ("300 candidate trips + utilities",
+         lambda: samples.astype(np.float32) @ trips[
+             top_candidates(trips, posterior.mean, quiz_engine.CANDIDATE_TRIPS)].T),
+        ("stop rule: top 3 + expected regret",
+         lambda: quiz_engine.expected_regret(samples, utilities, trips,
+                                             rank_trips(trips, posterior.mean))),
+        ("allowed pairs", lambda: quiz_engine.candidate_pairs(photos, used, (6, 7))),
+        ("BALD over all pairs + shortlist",
+         lambda: np.argpartition(-quiz_engine.pair_bald_scores(photos, left, right, posterior),
+                                 quiz_engine.SHORTLIST_PAIRS)),
+        ("information about the best trip",
+         lambda: quiz_engine.best_trip_information(samples, diffs, best)),
+    )
+    print(f"\nSteps of one pair choice, 200 photos ({left.size:,} allowed pairs), 4 answers "
+          f"(ms, median / p99)")
+    total = 0.0
+    for label, step in steps:
+        median, p99 = timed(step, runs)
+        total += median
+        print(f"{label:36} {median:6.2f} / {p99:6.2f}")
+    print(f"{'sum of the steps':36} {total:6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="few runs, up to 10,000 trips")
@@ -148,6 +197,7 @@ def main() -> None:
           f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, {os.cpu_count()} CPUs")
     matching_table(arguments.smoke)
     pair_choice_table(arguments.smoke)
+    pair_choice_steps(arguments.smoke)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,11 @@ def is_note(text: str | None) -> bool:
 
 
 def utf16_length(text: str) -> int:
-    """Return the length Telegram counts: UTF-16 code units, so an emoji may count 2."""
+    """Return the length in UTF-16 code units, where an emoji may count 2.
+
+    Telegram counts text limits in these units for entities; counting the topic name the same
+    way keeps it within 128 however the server counts.
+    """
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -106,7 +110,7 @@ class Claim(enum.Enum):
 
 
 def decide_claim(status: str, claimed_by: int | None, advisor_id: int) -> Claim:
-    """Let the first advisor claim an open lead; nobody takes a lead over from a colleague."""
+    """Let the first advisor claim an open lead; a claimed lead stays with its advisor."""
     if status != OPEN:
         return Claim.CLOSED
     if claimed_by is None:
@@ -139,7 +143,7 @@ def can_end(status: str) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class RouteKey:
-    """Where to look for the lead of a group message: a forum topic or a message replied to."""
+    """A lookup key for the lead of a group message: a forum topic or a replied-to message."""
 
     kind: str
     id: int
@@ -182,7 +186,7 @@ class ShownTrip:
 
 @dataclasses.dataclass(frozen=True)
 class LeadCard:
-    """What an advisor needs to know about a customer, before any formatting."""
+    """The facts about a customer that an advisor needs, before any formatting."""
 
     lead_id: int
     first_name: str

@@ -34,8 +34,11 @@ _CLAIM_TOASTS = {Claim.CLAIMED: "ho_toast_claimed", Claim.ALREADY_YOURS: "ho_toa
 
 
 async def is_agent(application: Any, user_id: int) -> bool:
-    """Tell whether a person is a member of the agents' group, asking Telegram at most once
-    every few minutes per person."""
+    """Tell whether a person is a member of the agents' group.
+
+    Telegram's answer is kept for 10 minutes (1 minute for a non-member), because every call
+    on the group counts against its limit of 20 messages a minute in AIORateLimiter.
+    """
     state = get_handoff(application)
     known = state.member_status(user_id)
     if known is not None:
@@ -125,7 +128,7 @@ async def _secondary_keyboard(application: Any, lead_id: int,
 @callback_handler
 async def lead_button(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                       services: Services) -> None:
-    """A lead card or reminder button: claim, won, lost, end, or a step towards them."""
+    """Handle a lead card or reminder button: claim, won, lost, end, or a step towards them."""
     query = update.callback_query
     assert query is not None
     application = context.application
@@ -177,7 +180,7 @@ async def lead_button(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
 
 
 async def list_leads(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/leads: the open leads, oldest first, with their age and who handles them."""
+    """List the open leads for /leads, oldest first, with their age and who handles them."""
     message = update.effective_message
     if message is None or not await _agent_message(context.application, message):
         return
@@ -204,7 +207,7 @@ async def _lead_for_command(update: Update,
 
 
 async def won_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/won 2490 in a lead's topic, or in reply to one of its messages."""
+    """Mark a lead won with /won 2490, sent in its topic or in reply to one of its messages."""
     found = await _lead_for_command(update, context)
     if found is None:
         return
@@ -219,7 +222,7 @@ async def won_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def lost_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/lost <reason> in a lead's topic, or in reply to one of its messages."""
+    """Mark a lead lost with /lost and a reason, sent in its topic or in reply to it."""
     found = await _lead_for_command(update, context)
     if found is None:
         return

@@ -193,7 +193,8 @@ async def _became_agents_group(application: Any, chat_id: int) -> bool:
     """Tell whether a new supergroup is the basic agents' group after its upgrade.
 
     The upgrade notice and this update may come in any order, so the old group is probed
-    with a harmless chat action, which Telegram rejects with the new id after an upgrade.
+    with a harmless chat action, which is refused with the new id after an upgrade, as sends
+    are. NOTE: only the stand-in confirms that sendChatAction is refused this way.
     """
     state = get_handoff(application)
     current = state.chat.chat_id

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 async def request_handoff(application: Any, services: Services, user_id: int, chat_id: int,
                           language: str, campaign: str | None) -> None:
-    """Open a lead for the advisors with the person's cart, and say what happens next.
+    """Open a lead for the advisors with the person's cart, and tell the person what comes next.
 
     A person whose conversation with an advisor is still open gets no second lead.
     """
@@ -51,13 +51,14 @@ async def request_handoff(application: Any, services: Services, user_id: int, ch
     text = locales.text(language, "ho_requested")
     hours = services.settings.advisor_hours
     if hours:
-        text = locales.Markup(f"{text}\n{locales.text(language, 'ho_requested_hours', hours=hours)}")
+        text = locales.Markup(f"{text}\n"
+                              f"{locales.text(language, 'ho_requested_hours', hours=hours)}")
     await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
     try:
         await ensure_posted(application, lead.id)
     except (TelegramError, GroupUnavailable) as error:
-        # The lead is stored: the upkeep job posts its card as soon as the group answers.
+        # The lead is stored, so the upkeep job posts its card once the group accepts it again.
         logger.warning("lead card not posted yet lead_id=%d error=%s", lead.id, error)
 
 
@@ -70,6 +71,9 @@ async def relay_customer_message(update: Update, context: ContextTypes.DEFAULT_T
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.chat.type != "private":
+        return
+    if get_handoff(context.application).chat.chat_id is None:
+        # AGENT_CHAT_ID was removed: leads left open cannot be served, the bot answers instead.
         return
     services = get_services(context)
     async with services.locks.get(user.id):

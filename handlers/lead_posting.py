@@ -33,7 +33,7 @@ class GroupUnavailable(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Place:
-    """Where a lead lives in the group: the chat, its forum topic if any, and its card."""
+    """The place of a lead in the group: the chat, its forum topic if any, and its card."""
 
     chat_id: int
     thread_id: int | None

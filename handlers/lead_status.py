@@ -1,7 +1,7 @@
 """What happens to a lead: claimed, won, lost, ended by an advisor, blocked by the customer.
 
-Each change is written first, then shown on the card and told to whoever it concerns; a
-failure to show it is logged and never undoes the change.
+Each change is written first, then shown on the card and sent to the customer when it
+concerns them. A failure to show it is logged and never undoes the change.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ async def _tell_customer(application: Any, lead: Lead, text: str, **options: Any
                     lead.user_id, error.message)
         await mark_blocked_locked(application, lead.id)
     except TelegramError as error:
-        logger.warning("customer not told lead_id=%d user_id=%d error=%s", lead.id,
+        logger.warning("message to the customer failed lead_id=%d user_id=%d error=%s", lead.id,
                        lead.user_id, error)
 
 
@@ -84,7 +84,7 @@ async def claim(application: Any, lead_id: int, advisor: User) -> tuple[Claim, L
 
 
 async def announce_claim(application: Any, lead_id: int) -> None:
-    """Tell the customer who answers them, and show the claim to the team."""
+    """Tell the customer which advisor handles their request, and show the claim to the team."""
     async with get_handoff(application).lead_locks.get(lead_id):
         lead = await _lead(application, lead_id)
         name = lead.claimed_by_name or ""
@@ -135,7 +135,7 @@ async def lost(application: Any, lead_id: int, reason: str, detail: str) -> Outc
 
 
 async def announce_outcome(application: Any, lead_id: int) -> None:
-    """Show won or lost on the card; the customer is not told."""
+    """Show won or lost on the card; the customer gets no message about it."""
     async with get_handoff(application).lead_locks.get(lead_id):
         await _show(application, lead_id)
 

@@ -1,9 +1,12 @@
 """The relay between customers and the agents' group: a queue in SQLite, drained in order.
 
 Every message is queued before any Bot API call, then copied with copyMessage (albums with
-copyMessages) and recorded in the relays map. A failed copy stays at the head of its lead's
-queue and is retried, so nothing is lost and later messages never overtake it. Only a timeout
-can duplicate a message: the server may have posted the copy before the answer was lost.
+copyMessages) and recorded in the relays map. A copy that fails for a passing reason (timeout,
+network, 5xx, 429) stays at the head of its lead's queue and is retried, so later messages
+never overtake it. A message the Bot API rejects for good (deleted before it was copied, or
+meant for a customer who blocked the bot) is dropped and a notice says so in the lead's
+thread. Only a timeout can duplicate a message: the server may have posted the copy before
+its answer was lost.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import datetime as dtm
 import json
 import logging
+import math
 from typing import Any
 
 from telegram import Message
@@ -40,6 +44,8 @@ MAX_ALBUM_ITEMS = 10
 # Waits between attempts while a handler is draining; the upkeep job retries what is left.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 MAX_RETRY_AFTER_WAIT = 30.0
+# A wait that no handler should sit through: the upkeep job takes over.
+LATER = math.inf
 
 
 def _edit_payload(message: Message) -> str:
@@ -55,6 +61,8 @@ async def queue_message(application: Any, lead: Lead, message: Message, directio
                         edited: bool, reply_to_message_id: int | None = None) -> bool:
     """Queue a customer's ("in") or an advisor's ("out") message, or its edit, for relay."""
     chat_id = message.chat.id
+    if direction == "in" and message.reply_to_message is not None:
+        reply_to_message_id = message.reply_to_message.message_id
     if edited:
         stamp = int(message.edit_date.timestamp()) if message.edit_date else 0
         return await relays.enqueue(
@@ -107,7 +115,7 @@ async def _deliver(application: Any, lead: Lead, batch: list[QueuedMessage]) -> 
 
 async def _drop(application: Any, lead: Lead, batch: list[QueuedMessage],
                 error: TelegramError) -> None:
-    """Give up on messages the Bot API rejects for good, and say so in the lead's thread."""
+    """Give up on messages the Bot API rejects for good, with a notice in the lead's thread."""
     ids = [item.id for item in batch]
     await relays.mark_done(services_of(application).db, ids, "dropped")
     logger.warning("relay dropped lead_id=%d queue_ids=%s direction=%s error=%s", lead.id, ids,
@@ -131,19 +139,23 @@ async def _send(application: Any, lead: Lead, batch: list[QueuedMessage]) -> flo
             await relays.mark_done(db, [item.id for item in batch], "dropped")
             await lead_status.mark_blocked_locked(application, lead.id)
             return None
-        logger.error("relay to the agents' group forbidden lead_id=%d error=%s", lead.id,
-                     error.message)
-        return _failed(lead, batch, error, RETRY_DELAYS[-1])
+        # The bot was removed from the agents' group: the membership handler logged an error.
+        return _failed(lead, batch, error, LATER)
     except BadRequest as error:
-        await _drop(application, lead, batch, error)
-        return None
+        if _about_the_message(error):
+            await _drop(application, lead, batch, error)
+            return None
+        # "chat not found", missing rights...: the chat must be fixed, the message can wait.
+        return _failed(lead, batch, error, LATER)
     except RetryAfter as error:
         # AIORateLimiter already waited and retried; this is a limit that outlasted it.
         retry_after = error.retry_after
         seconds = retry_after.total_seconds() if isinstance(retry_after, dtm.timedelta) \
             else float(retry_after)
         return _failed(lead, batch, error, min(MAX_RETRY_AFTER_WAIT, seconds))
-    except (NetworkError, GroupUnavailable) as error:
+    except GroupUnavailable as error:
+        return _failed(lead, batch, error, LATER)
+    except NetworkError as error:
         # Includes TimedOut: the copy may have been posted, so a retry can duplicate it.
         return _failed(lead, batch, error, None)
     if delivered:
@@ -151,6 +163,12 @@ async def _send(application: Any, lead: Lead, batch: list[QueuedMessage]) -> flo
     else:
         await relays.mark_done(db, [item.id for item in batch], "sent")
     return None
+
+
+def _about_the_message(error: BadRequest) -> bool:
+    """Tell whether Telegram rejects the message itself (deleted, not copyable), for good."""
+    reason = error.message.lower()
+    return "message" in reason and "thread" not in reason
 
 
 def _failed(lead: Lead, batch: list[QueuedMessage], error: Exception,
@@ -188,17 +206,25 @@ async def drain(application: Any, lead_id: int, patient: bool = True) -> None:
                 continue
             await relays.count_attempt(db, [item.id for item in batch])
             retries += 1
-            if not patient or retries > len(RETRY_DELAYS):
+            if not patient or wait == LATER or retries > len(RETRY_DELAYS):
                 return
             await asyncio.sleep(wait)
 
 
 def _drain_later(application: Any, lead_id: int) -> None:
+    """Drain the lead again once its album has had time to arrive whole."""
     name = f"handoff-album-{lead_id}"
     job_queue = application.job_queue
-    if job_queue is None or job_queue.get_jobs_by_name(name):
+    if job_queue is None:
+        application.create_task(_drain_after_wait(application, lead_id), name=name)
         return
-    job_queue.run_once(_drain_job, ALBUM_WAIT_SECONDS, data=lead_id, name=name)
+    if not job_queue.get_jobs_by_name(name):
+        job_queue.run_once(_drain_job, ALBUM_WAIT_SECONDS, data=lead_id, name=name)
+
+
+async def _drain_after_wait(application: Any, lead_id: int) -> None:
+    await asyncio.sleep(ALBUM_WAIT_SECONDS)
+    await drain(application, lead_id)
 
 
 async def _drain_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -68,7 +68,11 @@ async def copy_to_group(application: Any, lead: Lead, place: Place,
                 parse_mode=ParseMode.HTML, read_timeout=SEND_TIMEOUT_SECONDS)
             await leads.add_post(db, place.chat_id, intro.message_id, lead.id, "intro")
             handoff.last_introduced_lead = lead.id
-        copies = await _copy(application.bot, place.chat_id, batch, place.thread_id, None)
+        reply_to = None
+        if batch[0].reply_to_message_id is not None:
+            reply_to = await relays.group_message_for(db, lead.user_id,
+                                                      batch[0].reply_to_message_id, place.chat_id)
+        copies = await _copy(application.bot, place.chat_id, batch, place.thread_id, reply_to)
         if plain_group:
             handoff.last_introduced_lead = lead.id
     return [Delivered(item, lead.user_id, item.message_id, place.chat_id, copy_id)

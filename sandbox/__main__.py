@@ -43,6 +43,7 @@ async def serve(args: argparse.Namespace) -> None:
     print(f"  base_url:      {server.bot_api_url}", flush=True)
     print(f"  base_file_url: {server.file_url}", flush=True)
     print(f"  control:       {server.url}/control/", flush=True)
+    print(f"  chat page:     {server.url}/", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):

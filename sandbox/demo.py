@@ -1,4 +1,4 @@
-"""The demo cast that `python bot.py` without a token puts in the stand-in before the bot starts."""
+"""The demo cast (people, advisors, an admin, two groups) of `python bot.py` without a token."""
 
 import logging
 from collections.abc import Iterable
@@ -20,7 +20,7 @@ DEMO_ADVISORS = (
 )
 DEMO_ADMIN = {"id": 9001, "first_name": "Sam", "last_name": "Admin", "language_code": "fr"}
 # The forum group is created first, so its id is always -1002100000001 on a fresh stand-in and
-# the plain group's -1002100000002; docs/sandbox.md tells how to pick the plain one.
+# the plain group's is -1002100000002. docs/sandbox.md shows how to pick the plain one.
 FORUM_TITLE = "Conseillers (forum)"
 PLAIN_TITLE = "Conseillers (groupe simple)"
 

@@ -25,8 +25,10 @@ PAGE_FILES = {
     "app.js": "text/javascript",
     "api.js": "text/javascript",
     "render.js": "text/javascript",
+    "entities.js": "text/javascript",
     "chat.js": "text/javascript",
     "phone.js": "text/javascript",
+    "person.js": "text/javascript",
     "group.js": "text/javascript",
 }
 # The page loads nothing from other origins: no CDN, font or analytics can sneak in.
@@ -46,7 +48,7 @@ _IMAGE_SIGNATURES = (
 
 @dataclass
 class PageState:
-    """What the page shows beyond the Bot API state: the demo's roles, when a demo is set up."""
+    """Page data beyond the Bot API state: the demo's roles, set when a demo is prepared."""
 
     agent_chat_id: int | None = None
     advisor_ids: list[int] = field(default_factory=list)

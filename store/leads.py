@@ -95,8 +95,10 @@ async def open_leads(db: Database, limit: int = 200) -> list[Lead]:
 
 
 async def undelivered(db: Database, chat_id: int, limit: int = 20) -> list[Lead]:
-    """Open leads without a card in the current agents' group (never posted, or posted before
-    the group was upgraded to a supergroup)."""
+    """Return the open leads that have no card in the agents' group in use.
+
+    Their card was never posted, or was posted before the group became a supergroup.
+    """
     rows = await db.fetch_all(
         f"SELECT {_COLUMNS} FROM leads WHERE status = 'open' AND (card_message_id IS NULL "
         "OR agent_chat_id IS NULL OR agent_chat_id != ?) ORDER BY id LIMIT ?", (chat_id, limit))

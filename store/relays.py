@@ -13,7 +13,11 @@ from store.db import Database, utc_now
 
 @dataclasses.dataclass(frozen=True)
 class QueuedMessage:
-    """A message waiting to be copied (or an edit waiting to be applied) on the other side."""
+    """A message waiting to be copied (or an edit waiting to be applied) on the other side.
+
+    reply_to_message_id is always a message of the customer's chat, in both directions: the
+    group side is looked up when sending, since the group may change in between.
+    """
 
     id: int
     lead_id: int
@@ -74,8 +78,7 @@ async def leads_with_pending(db: Database, limit: int = 50) -> list[int]:
 async def mark_delivered(db: Database, delivered: list[Delivered]) -> None:
     """Store the copies in the map and take their messages off the queue, in one transaction.
 
-    A queued message may produce several copies (an edit sent as a notice and a new copy);
-    it leaves the queue with the first of them.
+    Each queued message leaves the queue once, however many copies it produced.
     """
     now = utc_now()
     async with db.transaction() as connection:
@@ -142,6 +145,16 @@ async def customer_copy(db: Database, group_chat_id: int, group_message_id: int)
         "SELECT customer_message_id FROM relays WHERE group_chat_id = ? "
         "AND group_message_id = ? AND direction = 'out' ORDER BY id DESC LIMIT 1",
         (group_chat_id, group_message_id))
+    return int(row[0]) if row else None
+
+
+async def group_message_for(db: Database, customer_chat_id: int, customer_message_id: int,
+                            group_chat_id: int) -> int | None:
+    """Return the group-side twin, in a given group chat, of a message of the customer's chat."""
+    row = await db.fetch_one(
+        "SELECT group_message_id FROM relays WHERE customer_chat_id = ? "
+        "AND customer_message_id = ? AND group_chat_id = ? ORDER BY id DESC LIMIT 1",
+        (customer_chat_id, customer_message_id, group_chat_id))
     return int(row[0]) if row else None
 
 

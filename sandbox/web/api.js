@@ -40,8 +40,8 @@ export function fileUrl(fileId) {
   return `/control/files/${encodeURIComponent(fileId)}`;
 }
 
-// Open the event stream; the browser reconnects by itself, and onOpen runs after each
-// (re)connection so that the caller can reload what it may have missed.
+// Open the event stream. The browser reconnects by itself, and onOpen runs after every
+// connection, so that the caller can reload what it may have missed.
 export function listen({ onOpen, onEvent, onError }) {
   const source = new EventSource("/control/events");
   source.addEventListener("open", onOpen);

@@ -4,12 +4,15 @@
 import { get, listen } from "./api.js";
 import { handleCallbackAnswer, toast } from "./chat.js";
 import { AdvisorsPanel } from "./group.js";
-import { PersonPanel, PrivateChatPanel } from "./phone.js";
+import { PersonPanel } from "./person.js";
+import { PrivateChatPanel } from "./phone.js";
 
 class App {
   constructor() {
     this.bot = null;
-    this.roles = { agent_chat_id: null, advisor_ids: [], admin_ids: [], group_ids: [], campaigns: [] };
+    this.roles = {
+      agent_chat_id: null, advisor_ids: [], admin_ids: [], group_ids: [], campaigns: [],
+    };
     this.users = new Map();
     this.person = new PersonPanel(this);
     this.admin = new PrivateChatPanel(this, "admin");

@@ -7,7 +7,7 @@ import { element } from "./render.js";
 const TOAST_SECONDS = 4;
 const MAX_TOASTS = 3;
 // A callback query that gets no answer within this time leaves the client spinning in real
-// Telegram; the page says so, because that is a bug in the bot.
+// Telegram. The page reports it, because that is a bug in the bot.
 const ANSWER_TIMEOUT_MS = 10000;
 const TYPING_MS = 5000;
 
@@ -73,7 +73,9 @@ export function handleCallbackAnswer(record) {
   const pending = pendingAnswers.get(record.id);
   if (!pending) {
     earlyAnswers.set(record.id, record);
-    if (earlyAnswers.size > EARLY_ANSWERS_KEPT) earlyAnswers.delete(earlyAnswers.keys().next().value);
+    if (earlyAnswers.size > EARLY_ANSWERS_KEPT) {
+      earlyAnswers.delete(earlyAnswers.keys().next().value);
+    }
     return;
   }
   earlyAnswers.delete(record.id);

@@ -40,7 +40,9 @@ export class AdvisorsPanel {
       emptyText: "No messages here yet.",
     });
 
-    this.groupSelect.addEventListener("change", () => this.chooseGroup(Number(this.groupSelect.value)));
+    this.groupSelect.addEventListener("change", () => {
+      this.chooseGroup(Number(this.groupSelect.value));
+    });
     this.sender.addEventListener("change", () => this.view.redraw());
     byId("group-composer").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -73,8 +75,8 @@ export class AdvisorsPanel {
     const note = byId("group-note");
     note.textContent = groups.length ? "" : "No group yet: the stand-in has no group chats.";
     if (agentId && !this.groups.has(agentId)) {
-      note.textContent = `AGENT_CHAT_ID is ${agentId}, a chat the sandbox does not know: the bot's `
-        + "leads will fail. Unset it to use the demo group.";
+      note.textContent = `AGENT_CHAT_ID is ${agentId}, a chat the sandbox does not know, so `
+        + "the bot's leads will fail. Unset it to use the demo group.";
     }
 
     const current = this.chat && this.groups.get(this.chat.id);
@@ -197,7 +199,8 @@ export class AdvisorsPanel {
 
   startReply(message) {
     this.replyTo = message;
-    byId("group-reply-text").textContent = `Replying to ${senderName(message)}: ${excerpt(message)}`;
+    const target = `Replying to ${senderName(message)}: ${excerpt(message)}`;
+    byId("group-reply-text").textContent = target;
     byId("group-reply-target").hidden = false;
     this.text.focus();
   }

@@ -1,11 +1,11 @@
-// A private chat with the bot as one person sees it on their phone: the person's panel and
-// the admin's chat are both built from it.
+// A private chat with the bot, drawn like one person's phone. The person's panel and the
+// admin's chat are both built from it.
 
 import { get, post, readFileAsBase64 } from "./api.js";
 import { ChatView, TypingStatus, isPending, pressButton, toast } from "./chat.js";
 import { element, fullName, renderMessage } from "./render.js";
 
-function byId(id) {
+export function byId(id) {
   return document.getElementById(id);
 }
 
@@ -13,7 +13,7 @@ function remember(key, value) {
   try {
     localStorage.setItem(key, String(value));
   } catch {
-    // Private browsing may forbid storage; the page then simply forgets the choice.
+    // Private browsing may forbid storage, and then the page does not keep the choice.
   }
 }
 
@@ -193,7 +193,8 @@ export class PrivateChatPanel {
     let commands = [];
     try {
       const language = (this.user && this.user.language_code) || "";
-      commands = await get(`chats/${this.userId}/commands?language_code=${encodeURIComponent(language)}`);
+      const query = `language_code=${encodeURIComponent(language)}`;
+      commands = await get(`chats/${this.userId}/commands?${query}`);
     } catch (error) {
       toast(error.message, "error");
       return;
@@ -223,103 +224,5 @@ export class PrivateChatPanel {
     this.menu.hidden = true;
     this.menuButton.setAttribute("aria-expanded", "false");
     if (returnFocus) this.menuButton.focus();
-  }
-}
-
-// The person's phone adds new people, campaign links and blocking the bot.
-export class PersonPanel extends PrivateChatPanel {
-  constructor(app) {
-    super(app, "person");
-    this.blockButton = byId("person-block");
-    this.payload = byId("campaign-payload");
-    this.linkPreview = byId("campaign-link");
-
-    byId("new-person-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.addPerson(event.target);
-    });
-    byId("campaign-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.arrive();
-    });
-    this.payload.addEventListener("input", () => this.drawLink());
-    this.blockButton.addEventListener("click", () => this.toggleBlock());
-  }
-
-  setCampaigns(codes) {
-    const list = byId("campaign-codes");
-    list.replaceChildren(...codes.map((code) => {
-      const option = element("option");
-      option.value = code;
-      return option;
-    }));
-    if (!this.payload.value && codes.length) this.payload.placeholder = codes[0];
-    this.drawLink();
-  }
-
-  drawLink() {
-    const username = this.app.bot ? this.app.bot.username : "your_bot";
-    const payload = this.payload.value.trim();
-    this.linkPreview.textContent = payload
-      ? `Same as tapping t.me/${username}?start=${payload}: sends “/start ${payload}”.`
-      : `Same as tapping t.me/${username}: sends “/start”.`;
-  }
-
-  async arrive() {
-    const payload = this.payload.value.trim();
-    await this.send(payload ? `/start ${payload}` : "/start");
-  }
-
-  async addPerson(form) {
-    const data = new FormData(form);
-    const used = new Set(this.app.users.keys());
-    let id = 7101;
-    while (used.has(id)) id += 1;
-    const body = { id, first_name: String(data.get("first_name")).trim() };
-    const lastName = String(data.get("last_name") || "").trim();
-    if (lastName) body.last_name = lastName;
-    if (data.get("language_code")) body.language_code = String(data.get("language_code"));
-    try {
-      await post("users", body);
-    } catch (error) {
-      toast(error.message, "error");
-      return;
-    }
-    form.reset();
-    form.closest("details").open = false;
-    await this.app.reloadUsers();
-    await this.choose(id);
-    this.text.focus();
-  }
-
-  async choose(userId) {
-    await super.choose(userId);
-    this.drawBlocked();
-  }
-
-  drawBlocked() {
-    const blocked = Boolean(this.user && this.user.blocked);
-    this.blockButton.textContent = blocked ? "Unblock the bot" : "Block the bot";
-    this.blockButton.setAttribute("aria-pressed", String(blocked));
-  }
-
-  async toggleBlock() {
-    if (!this.user) return;
-    try {
-      await post("block", { user_id: this.userId, blocked: !this.user.blocked });
-      await this.app.reloadUsers();
-    } catch (error) {
-      toast(error.message, "error");
-    }
-    this.drawBlocked();
-  }
-
-  handleEvent(event) {
-    super.handleEvent(event);
-    if (event.type === "message" && event.chat_id === this.userId && !event.message.from_bot
-        && this.user && this.user.blocked) {
-      // Writing to the bot unblocks it, as in Telegram.
-      this.app.reloadUsers().then(() => this.drawBlocked());
-    }
   }
 }

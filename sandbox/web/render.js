@@ -1,45 +1,10 @@
-// Builds the DOM of one message from its Bot API fields, with DOM APIs only: every string
-// from the stand-in (names, texts, captions, button labels) becomes a text node, never markup.
+// Builds the DOM of one message from its Bot API fields with DOM APIs only, so every string
+// from the stand-in (names, texts, captions, button labels) becomes text, never markup.
 
 import { fileUrl } from "./api.js";
+import { element, renderText, safeUrl } from "./entities.js";
 
-const SAFE_PROTOCOLS = new Set(["http:", "https:", "tg:", "mailto:"]);
-
-// Formatting entities and the element each one becomes.
-const ENTITY_TAGS = {
-  bold: "strong",
-  italic: "em",
-  underline: "u",
-  strikethrough: "s",
-  code: "code",
-  pre: "pre",
-  blockquote: "blockquote",
-  expandable_blockquote: "blockquote",
-  spoiler: "span",
-  mention: "span",
-  hashtag: "span",
-  cashtag: "span",
-  email: "span",
-  phone_number: "span",
-  text_mention: "span",
-  custom_emoji: "span",
-};
-
-export function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-export function safeUrl(value) {
-  try {
-    const url = new URL(String(value));
-    return SAFE_PROTOCOLS.has(url.protocol) ? url.href : null;
-  } catch {
-    return null;
-  }
-}
+export { element };
 
 export function fullName(user) {
   if (!user) return "Unknown";
@@ -62,80 +27,6 @@ export function isNote(message) {
   return !message.from_bot && messageText(message).trimStart().startsWith("//");
 }
 
-function validEntities(text, entities) {
-  if (!Array.isArray(entities)) return [];
-  return entities
-    .filter((entity) => entity && Number.isInteger(entity.offset) && Number.isInteger(entity.length)
-      && entity.offset >= 0 && entity.length > 0 && entity.offset < text.length)
-    .sort((a, b) => a.offset - b.offset || b.length - a.length);
-}
-
-// Entity offsets count UTF-16 code units, which is also how JavaScript indexes strings.
-export function renderText(text, entities, options = {}) {
-  const fragment = document.createDocumentFragment();
-  appendEntities(fragment, text, 0, text.length, validEntities(text, entities), options);
-  return fragment;
-}
-
-function appendEntities(parent, text, start, end, entities, options) {
-  let cursor = start;
-  let index = 0;
-  while (index < entities.length) {
-    const entity = entities[index];
-    if (entity.offset < cursor) {
-      // Overlaps an earlier sibling without nesting in it: Telegram never sends that.
-      index += 1;
-      continue;
-    }
-    const entityEnd = Math.min(entity.offset + entity.length, end);
-    let next = index + 1;
-    const inner = [];
-    while (next < entities.length && entities[next].offset < entityEnd) {
-      inner.push(entities[next]);
-      next += 1;
-    }
-    parent.append(text.slice(cursor, entity.offset));
-    const node = entityElement(entity, text.slice(entity.offset, entityEnd), options);
-    appendEntities(node, text, entity.offset, entityEnd, inner, options);
-    parent.append(node);
-    cursor = entityEnd;
-    index = next;
-  }
-  parent.append(text.slice(cursor, end));
-}
-
-function entityElement(entity, covered, options) {
-  if (entity.type === "text_link" || entity.type === "url") {
-    const href = safeUrl(entity.type === "url" ? covered : entity.url);
-    if (href) {
-      const link = element("a", "entity-link");
-      link.href = href;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      return link;
-    }
-    return element("span", "entity-link-unsafe");
-  }
-  if (entity.type === "bot_command" && options.onCommand) {
-    const command = element("button", "entity-command");
-    command.type = "button";
-    command.addEventListener("click", () => options.onCommand(covered));
-    return command;
-  }
-  const tag = ENTITY_TAGS[entity.type] || "span";
-  const node = element(tag, `entity-${entity.type}`);
-  if (entity.type === "spoiler") {
-    node.tabIndex = 0;
-    node.title = "Spoiler: click or press Enter to reveal";
-    const reveal = () => node.classList.add("revealed");
-    node.addEventListener("click", reveal);
-    node.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" || event.key === " ") reveal();
-    });
-  }
-  return node;
-}
-
 // Text shown for a service message (topic created, member joined...), or null.
 export function serviceText(message) {
   if (message.forum_topic_created) return `Topic “${message.forum_topic_created.name}” created`;
@@ -149,7 +40,7 @@ export function serviceText(message) {
     return `${message.new_chat_members.map(fullName).join(", ")} joined the group`;
   }
   if (message.left_chat_member) return `${fullName(message.left_chat_member)} left the group`;
-  if (message.migrate_to_chat_id) return `Group upgraded to supergroup ${message.migrate_to_chat_id}`;
+  if (message.migrate_to_chat_id) return `Group upgraded to ${message.migrate_to_chat_id}`;
   if (message.migrate_from_chat_id) return `Upgraded from group ${message.migrate_from_chat_id}`;
   if (message.pinned_message) return `${senderName(message)} pinned a message`;
   return null;
@@ -157,7 +48,12 @@ export function serviceText(message) {
 
 export function excerpt(message, limit = 80) {
   const text = messageText(message).replace(/\s+/g, " ").trim();
-  const media = message.photo ? "Photo" : message.document ? "File" : "Message";
+  let media = "Message";
+  if (message.photo) {
+    media = "Photo";
+  } else if (message.document) {
+    media = "File";
+  }
   const shown = text || media;
   return shown.length > limit ? `${shown.slice(0, limit - 1)}…` : shown;
 }
@@ -276,8 +172,10 @@ export function renderMessage(message, options = {}) {
     return notice;
   }
 
-  const outgoing = message.from && options.ownId !== undefined && message.from.id === options.ownId;
-  const kind = message.from_bot ? "from-bot" : outgoing ? "outgoing" : "incoming";
+  const outgoing = Boolean(message.from) && options.ownId !== undefined
+    && message.from.id === options.ownId;
+  let kind = outgoing ? "outgoing" : "incoming";
+  if (message.from_bot) kind = "from-bot";
   const article = element("article", `msg ${kind}${isNote(message) ? " note" : ""}`);
   article.dataset.messageId = String(message.message_id);
 

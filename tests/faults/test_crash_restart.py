@@ -80,6 +80,6 @@ async def test_kill_while_tap_is_handled(bot_process: BotProcess, client: Any,
     async def moved_on() -> bool:
         return progress(await current(person, before["message_id"])) != "3/6"
 
-    await client.wait_for(moved_on, timeout=8)
+    await client.wait_for(moved_on, timeout=5)
     after = await current(person, before["message_id"])
     assert answered(bot_process, 5302) == int(progress(after).split("/")[0]) - 1

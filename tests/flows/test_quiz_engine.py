@@ -157,3 +157,15 @@ def test_quiz_beats_random_pairs_for_structured_users():
 
     # Measured with these seeds: 0.25 against 0.36, with a paired standard error of 0.04.
     assert np.mean(quiz_regret) + 0.04 < np.mean(random_regret)
+
+
+def test_decide_without_allowed_trips_still_asks():
+    answers = [Answer(0, 17, "left")]
+    mask = np.zeros(TRIPS.shape[0], dtype=bool)
+
+    decision = decide(PHOTOS, TRIPS, answers, {0, 17}, NO_PRIOR, QuizSettings(), seed=0,
+                      trip_mask=mask)
+
+    assert decision.next_pair is not None
+    assert not {0, 17} & set(decision.next_pair)
+    assert decision.regret is None

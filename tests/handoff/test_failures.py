@@ -173,7 +173,7 @@ async def test_timeout_retried(forum_bot: RunningBot, forum_group: AgentsGroup,
     person = await make_person(5607, "Camille")
     await ask_advisor(person, forum_group)
     monkeypatch.setattr(relay_copy, "SEND_TIMEOUT_SECONDS", 0.5)
-    # The server answers after the client gave up, but posts the copy all the same.
+    # The server replies after the client gave up, but posts the copy all the same.
     await forum_group.client.fault("copyMessage", delay=1.5)
     first = await person.send("un")
     await person.send("deux")
@@ -196,7 +196,7 @@ async def test_server_errors_retried_once(forum_bot: RunningBot, forum_group: Ag
                                           make_person: Any) -> None:
     person = await make_person(5608, "Camille")
     card = await ask_advisor(person, forum_group)
-    await forum_group.client.fault("copyMessage", count=2, error_code=502)
+    await forum_group.client.fault("copyMessage", error_code=502)
     await forum_group.client.fault("copyMessage", drop=True)
     await person.send("malgré les erreurs")
     await person.send("et la suite")
@@ -270,3 +270,22 @@ async def test_ready_group_logged(forum_bot: RunningBot, forum_group: AgentsGrou
     lines = [r.getMessage() for r in caplog.records if r.name == "handlers.handoff_jobs"]
     assert f"agents' group ready chat_id={forum_group.chat_id} mode=forum " \
            "status=administrator" in lines
+
+
+async def test_rejected_message_dropped_with_notice(forum_bot: RunningBot,
+                                                    forum_group: AgentsGroup,
+                                                    make_person: Any) -> None:
+    person = await make_person(5611, "Camille")
+    card = await ask_advisor(person, forum_group)
+    await forum_group.client.fault("copyMessage", error_code=400,
+                                   description="Bad Request: message to copy not found")
+    await person.send("perdu en route")
+    notice = await forum_group.wait_for(
+        lambda m: body(m).startswith("⚠️ Un message de Camille"))
+    assert notice["message_thread_id"] == card["message_thread_id"]
+    await person.send("la suite arrive")
+    await forum_group.wait_for(lambda m: body(m) == "la suite arrive")
+    assert "perdu en route" not in await texts_in(forum_group)
+    row = await forum_bot.services.db.fetch_one(
+        "SELECT status FROM relay_queue WHERE dedup_key LIKE 'in:5611:%' ORDER BY id LIMIT 1")
+    assert row["status"] == "dropped"

@@ -169,7 +169,7 @@ async def test_forged_buttons_change_nothing(forum_bot: RunningBot, forum_group:
     for data in (callback_data.lead_won(lead["id"], 1), callback_data.lead_end(lead["id"]),
                  callback_data.lead(lead["id"], "c")):
         await client.callback(5505, 5505, own_message["message_id"], data)
-    # From another group where the bot still is (it was added before it started).
+    # From another group the bot is in (added without the update that makes it leave).
     other = await client.add_group("Autre", [5505], type="supergroup", announce=False)
     posted = await client.send_text(5505, "salut", chat_id=other)
     await client.callback(5505, other, posted["message_id"], callback_data.lead_end(lead["id"]))

@@ -1,4 +1,4 @@
-"""The handoff in a plain group: copies introduced by who sent them, answers by reply."""
+"""The handoff in a plain group: copies introduced by who sent them, replies routed back."""
 
 from __future__ import annotations
 
@@ -77,3 +77,15 @@ async def test_plain_chat_not_relayed(plain_bot: RunningBot, plain_group: Agents
     assert "Qui prend le café ?" not in texts
     assert "Moi" not in texts
     assert is_card(card)
+
+
+async def test_customer_reply_keeps_thread(plain_bot: RunningBot, plain_group: AgentsGroup,
+                                           make_person: Any) -> None:
+    camille = await make_person(5305, "Camille")
+    card = await ask_advisor(camille, plain_group)
+    advisor_message = await plain_group.send(JULIE, "Quel budget ?", reply_to=card["message_id"])
+    copy = await camille.wait_for_bot_message(lambda m: body(m) == "Quel budget ?")
+    await camille.client.send_text(5305, "Environ 3000 €",
+                                   reply_to_message_id=copy["message_id"])
+    answer = await plain_group.wait_for(lambda m: body(m) == "Environ 3000 €")
+    assert answer["reply_to_message"]["message_id"] == advisor_message

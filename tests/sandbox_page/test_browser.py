@@ -19,7 +19,7 @@ HANDOFF_READY = (ROOT / "handlers" / "agents.py").exists()
 
 
 def wait_until(page: Any, check: Callable[[], Any], timeout: float = 20.0,
-               what: str = "condition") -> Any:
+               description: str = "condition") -> Any:
     """Poll check() in the page's own rhythm until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while True:
@@ -27,17 +27,19 @@ def wait_until(page: Any, check: Callable[[], Any], timeout: float = 20.0,
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
+            raise AssertionError(f"{description} not met within {timeout} s")
         page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")
 def page(browser: Any, demo_bot: DemoBot) -> Iterator[Any]:
-    """One tab on the page; it records dialogs and any request leaving the stand-in."""
+    """One tab on the page; it records dialogs, script errors and requests to other hosts."""
     tab = browser.new_page()
     tab.dialogs = []
     tab.outside_requests = []
+    tab.script_errors = []
     tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    tab.on("pageerror", lambda error: tab.script_errors.append(str(error)))
 
     def guard(route: Any) -> None:
         if route.request.url.startswith(demo_bot.url + "/"):
@@ -53,6 +55,7 @@ def page(browser: Any, demo_bot: DemoBot) -> Iterator[Any]:
     expect(tab.locator("#connection")).to_have_text("Live", timeout=15000)
     yield tab
     tab.close()
+    assert tab.script_errors == []
 
 
 def person_messages(page: Any) -> Any:
@@ -79,12 +82,12 @@ def answer_quiz(page: Any) -> Any:
     for step in range(12):
         if appetence.count():
             return appetence.first
-        progress = wait_until(page, lambda: quiz_progress(page), what="a quiz pair")
+        progress = wait_until(page, lambda: quiz_progress(page), description="a quiz pair")
         side = "J'aime (gauche)" if step % 2 == 0 else "J'aime (droite)"
         quiz = person_messages(page).locator("article").filter(has_text=progress)
         quiz.get_by_role("button", name=side).click()
         wait_until(page, lambda: appetence.count() or quiz_progress(page) != progress,
-                   what=f"the quiz to move past {progress}")
+                   description=f"the quiz to move past {progress}")
     raise AssertionError("the quiz did not end after 12 answers")
 
 
@@ -102,14 +105,17 @@ def test_campaign_link_to_cart(page: Any, demo_bot: DemoBot) -> None:
     page.get_by_role("button", name="Open link").click()
     welcome = bot_article(page, "Bienvenue")
     expect(welcome).to_contain_text(f"Bonjour {HOSTILE_NAME}", timeout=15000)
+    # The bot's <b> arrives as a bold entity, drawn as <strong>.
+    expect(welcome.locator(".msg-text strong")).to_contain_text("Horizons")
 
     # Keyboard only: focus the button and press Enter.
     welcome.get_by_role("button", name="Trouver mon voyage").focus()
     page.keyboard.press("Enter")
-    wait_until(page, lambda: quiz_progress(page) == "1/6", what="the first quiz pair")
+    wait_until(page, lambda: quiz_progress(page) == "1/6",
+               description="the first quiz pair")
     quiz_photo = person_messages(page).locator("img.msg-photo").first
     wait_until(page, lambda: quiz_photo.evaluate("image => image.naturalWidth > 0"),
-               what="the quiz photo to load")
+               description="the quiz photo to load")
 
     appetence = answer_quiz(page)
     # Every answer edited the one quiz message in place.
@@ -132,6 +138,7 @@ def test_campaign_link_to_cart(page: Any, demo_bot: DemoBot) -> None:
     assert person_messages(page).locator("img[src='x']").count() == 0
     assert page.dialogs == []
     assert page.outside_requests == []
+    assert page.script_errors == []
     page.screenshot(path=str(OUTPUT / "sandbox-conversation.png"))
 
 
@@ -150,9 +157,16 @@ def test_advisor_reply_from_group_panel(page: Any, demo_bot: DemoBot) -> None:
     expect(topic).to_have_count(1, timeout=20000)
     topic.click()
     group = page.locator("#group-messages")
-    expect(group.locator("article.from-bot .keyboard").first).to_be_visible(timeout=15000)
+    card = group.locator("article.from-bot").filter(has=page.locator(".keyboard")).first
+    expect(card).to_contain_text(HOSTILE_NAME, timeout=15000)
 
+    # Léa claims the lead from its card: the bot answers with a toast and edits the card.
     page.select_option("#group-sender", label="As Léa Conseil")
+    card.get_by_role("button", name="Je prends").click()
+    expect(page.locator("#toasts")).to_contain_text("C'est à vous")
+    expect(card).to_contain_text("Pris par Léa")
+    expect(bot_article(page, "Léa")).not_to_have_count(0, timeout=15000)
+
     page.fill("#group-composer-text", NOTE)
     page.keyboard.press("Enter")
     expect(group.locator("article.note")).to_contain_text(NOTE)
@@ -164,7 +178,33 @@ def test_advisor_reply_from_group_panel(page: Any, demo_bot: DemoBot) -> None:
     assert page.locator("img[src='x']").count() == 0
     assert page.dialogs == []
     assert page.outside_requests == []
+    assert page.script_errors == []
     page.screenshot(path=str(OUTPUT / "sandbox-conversation.png"))
+
+
+def test_plain_group_panel_replies(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.select_option("#group-select", label="Conseillers (groupe simple)")
+    expect(page.locator("#group-mode")).to_contain_text("Plain group")
+    expect(page.locator("#group-topics")).to_be_hidden()
+
+    group = page.locator("#group-messages")
+    page.select_option("#group-sender", label="As Hugo Conseil")
+    page.fill("#group-composer-text", "Qui prend le prochain client ?")
+    page.keyboard.press("Enter")
+    question = group.locator("article").filter(has_text="Qui prend")
+    expect(question).to_have_count(1)
+
+    page.select_option("#group-sender", label="As Léa Conseil")
+    question.get_by_role("button", name="Reply").click()
+    expect(page.locator("#group-reply-target")).to_contain_text("Replying to Hugo Conseil")
+    page.fill("#group-composer-text", "Moi !")
+    page.keyboard.press("Enter")
+    answer = group.locator("article").filter(has_text="Moi !")
+    expect(answer.locator(".msg-quote")).to_contain_text("Qui prend le prochain client ?")
+    expect(page.locator("#group-reply-target")).to_be_hidden()
+    page.select_option("#group-select", index=0)
 
 
 def test_admin_export_downloads_csv(page: Any) -> None:
