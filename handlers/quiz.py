@@ -94,6 +94,22 @@ async def _clear_keyboard(message: MaybeInaccessibleMessage | None) -> None:
                      error.message)
 
 
+async def _show_current_pair(update: Update, services: Services, quiz_id: int, chat_id: int,
+                             language: str) -> None:
+    """Bring a pressed quiz message up to the pair the quiz waits on.
+
+    A tap on a pair already answered is either a double tap (the message already shows the
+    current pair, and the edit is "not modified") or a tap after a crash that stored the answer
+    before the edit reached Telegram: then this edit is what moves the person on.
+    """
+    query = update.callback_query
+    assert query is not None
+    view = await services.quizzes.active(query.from_user.id)
+    if view is None or view.quiz_id != quiz_id:
+        return
+    await show_pair(update.get_bot(), services, chat_id, view, language, query.message)
+
+
 @callback_handler
 async def quiz_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                       services: Services) -> None:
@@ -114,6 +130,8 @@ async def quiz_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
                                                 callback_data.CHOICE_CODES[code], user_id)
     if isinstance(outcome, Rejected):
         await reply.answer(rejection_text(outcome, language))
+        if outcome.reason == "already":
+            await _show_current_pair(update, services, quiz_id, chat_id, language)
         return
 
     await reply.answer(locales.plain(language, "answer_recorded"))

@@ -54,10 +54,6 @@ async def test_kill_between_taps_resumes_same_pair(bot_process: BotProcess,
     assert len([m for m in await person.bot_messages() if m.get("photo")]) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Gap in the quiz handler: when the process dies after storing an answer but before the "
-    "edit to the next pair reaches Telegram, the person's next tap on the old pair is "
-    "rejected as already answered and the message never moves on."))
 async def test_kill_while_tap_is_handled(bot_process: BotProcess, client: Any,
                                          make_person: Any) -> None:
     person = await make_person(5302, "Noé")
