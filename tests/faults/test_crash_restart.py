@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
 from tests.conftest import Person, body, labels
 from tests.e2e.test_trip_finder import answer_pair, arrive, current, start_quiz
 from tests.faults.conftest import BotProcess
