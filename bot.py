@@ -27,7 +27,7 @@ from handlers.media import MediaSender
 from handlers.newsletter_admin import resume_sending
 from handlers.raw_updates import shape_problem
 from settings import Settings, SettingsError, configure_logging, load_settings
-from store.db import Database, utc_now
+from store.db import Database, check_database, utc_now
 
 logger = logging.getLogger("bot")
 
@@ -152,6 +152,7 @@ def start_sandbox(settings: Settings, campaigns: list[str]) -> Settings:
             server = loop.run_until_complete(start_server("127.0.0.1", port))
         except OSError as error:
             outcome["error"] = error
+            loop.close()
             ready.set()
             return
         outcome["url"] = server.url
@@ -187,6 +188,11 @@ def main() -> int:
         print(f"Invalid catalog {error.source}:", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
+        return 2
+
+    problem = check_database(settings.database_path)
+    if problem is not None:
+        print(f"Invalid setting: DATABASE_PATH: {problem}", file=sys.stderr)
         return 2
 
     if settings.sandbox:

@@ -43,15 +43,19 @@ class Settings:
                f"database_path={str(self.database_path)!r}, admins={len(self.admin_ids)})"
 
 
+def _shown(value: str) -> str:
+    """Quote a bad value for an error line, cut so that one line stays one short line."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
 def _integer(environ: Mapping[str, str], name: str, default: int | None,
              low: int | None = None, high: int | None = None) -> int | None:
     value = environ.get(name, "").strip()
     if not value:
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise SettingsError(f"{name}: expected an integer, got {value!r}") from None
+    if not re.fullmatch(r"-?[0-9]{1,20}", value):
+        raise SettingsError(f"{name}: expected an integer, got {_shown(value)}")
+    number = int(value)
     if (low is not None and number < low) or (high is not None and number > high):
         raise SettingsError(f"{name}: {number} is out of range {low}..{high}")
     return number
@@ -61,8 +65,8 @@ def _admin_ids(environ: Mapping[str, str]) -> frozenset[int]:
     value = environ.get("ADMIN_IDS", "").strip()
     ids = set()
     for part in filter(None, (piece.strip() for piece in value.split(","))):
-        if not part.isdigit() or int(part) <= 0:
-            raise SettingsError(f"ADMIN_IDS: {part!r} is not a Telegram user id "
+        if not re.fullmatch(r"[0-9]{1,16}", part) or int(part) <= 0:
+            raise SettingsError(f"ADMIN_IDS: {_shown(part)} is not a Telegram user id "
                                 "(expected positive integers separated by commas)")
         ids.add(int(part))
     return frozenset(ids)
@@ -71,7 +75,7 @@ def _admin_ids(environ: Mapping[str, str]) -> frozenset[int]:
 def _base_url(environ: Mapping[str, str]) -> str:
     value = environ.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-        raise SettingsError(f"TELEGRAM_BASE_URL: {value!r} is not an http(s) URL")
+        raise SettingsError(f"TELEGRAM_BASE_URL: {_shown(value)} is not an http(s) URL")
     return value
 
 
@@ -86,9 +90,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     log_level = environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL: {log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        raise SettingsError(f"LOG_LEVEL: {_shown(log_level)} is not one of "
+                            f"{', '.join(LOG_LEVELS)}")
 
-    agent_chat_id = _integer(environ, "AGENT_CHAT_ID", None)
+    # Telegram chat ids fit in 52 bits.
+    agent_chat_id = _integer(environ, "AGENT_CHAT_ID", None, -(2**52), 2**52)
     if agent_chat_id is not None and agent_chat_id >= 0:
         raise SettingsError(f"AGENT_CHAT_ID: {agent_chat_id} is not a group id "
                             "(group ids are negative)")
@@ -107,7 +113,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         reminder_minutes = float(reminder)
     except ValueError:
-        raise SettingsError(f"HANDOFF_REMINDER_MINUTES: expected minutes, got {reminder!r}") \
+        raise SettingsError(f"HANDOFF_REMINDER_MINUTES: expected minutes, got {_shown(reminder)}") \
             from None
     if not 0 < reminder_minutes <= 24 * 60:
         raise SettingsError(f"HANDOFF_REMINDER_MINUTES: {reminder_minutes} is out of range "

@@ -55,12 +55,27 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """Return user + system CPU time of a running process, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+def _stat_cpu_seconds(path: str) -> float:
+    with open(path, encoding="ascii") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    # Fields 14 and 15 of proc(5), counted after the command name: utime and stime in ticks.
+    # Fields 14 and 15 of proc(5), utime and stime in clock ticks, counted after the name.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> tuple[float, float]:
+    """Return the CPU time (user + system) of a process's main thread and of its other threads.
+
+    Threads that already ended are counted in neither.
+    """
+    main = _stat_cpu_seconds(f"/proc/{pid}/task/{pid}/stat")
+    others = 0.0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        if int(task) != pid:
+            try:
+                others += _stat_cpu_seconds(f"/proc/{pid}/task/{task}/stat")
+            except FileNotFoundError:
+                continue
+    return main, others
 
 
 def own_cpu_seconds() -> float:
@@ -103,7 +118,8 @@ class BotProcess:
             await asyncio.sleep(0.05)
         await asyncio.sleep(settle)
 
-    def cpu_seconds(self) -> float:
+    def cpu_seconds(self) -> tuple[float, float]:
+        """Return CPU seconds of the bot's main thread and of its other threads."""
         assert self.process is not None
         return process_cpu_seconds(self.process.pid)
 

@@ -1,6 +1,7 @@
 """Load benchmark: people go from /start through the quiz to the cart, against an echo bot.
 
-Run from the project root: python -m bench.load [--smoke] [--people N] [--think MIN,MAX]
+Run from the project root:
+python -m bench.load [--smoke] [--people N] [--think MIN,MAX] [--bot-env NAME=VALUE] [--profile]
 
 The stand-in and the simulated people share this process, and each bot runs in its own
 process (`python bot.py`, `python -m bench.echo_bot`), so on 2 cores each side gets one.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from bench.harness import machine_summary, percentile, python_command
 from bench.phases import SEED, PhaseResult, echo_people, quiz_people, run_phase
+from bench.profiling import summarize
 
 RATE_GOAL = 0.60
 P95_GOAL_SECONDS = 0.050
@@ -27,15 +29,17 @@ STEPS = ("start", "menu", "answer", "trips", "cart")
 
 
 def table(results: list[PhaseResult]) -> None:
-    print(f"{'run':<44} {'updates':>7} {'s':>6} {'upd/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'uploads':>7} {'calls/upd':>9} {'CPU bot s':>9} {'CPU here s':>10}")
+    print(f"{'run':<42} {'updates':>7} {'s':>5} {'upd/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'uploads':>7} {'calls/upd':>9} {'CPU bot s':>15} {'CPU here s':>10}")
     for result in results:
-        print(f"{result.name:<44} {result.updates:>7} {result.seconds:>6.1f} "
+        cpu = (f"{result.bot_main_cpu_seconds:.1f}+{result.bot_thread_cpu_seconds:.1f}")
+        print(f"{result.name:<42} {result.updates:>7} {result.seconds:>5.1f} "
               f"{result.rate:>6.1f} {result.p50 * 1000:>7.1f} {result.p95 * 1000:>7.1f} "
-              f"{result.uploads:>7} {result.chat_calls / result.updates:>9.2f} "
-              f"{result.bot_cpu_seconds:>9.1f} {result.driver_cpu_seconds:>10.1f}")
-    print("calls/upd: Bot API calls with a chat_id per update, the calls AIORateLimiter "
-          "holds to 30/s; CPU here: stand-in and people")
+              f"{result.uploads:>7} {result.chat_calls / result.updates:>9.2f} {cpu:>15} "
+              f"{result.driver_cpu_seconds:>10.1f}")
+    print("calls/upd: Bot API calls with a chat_id per update, which AIORateLimiter holds to "
+          "30/s; CPU bot: main thread + other threads (image rendering, aiosqlite); CPU here: "
+          "the stand-in and the people")
 
 
 def step_table(result: PhaseResult) -> None:
@@ -54,28 +58,29 @@ def verdict(label: str, met: bool) -> str:
     return f"{label}: {'met' if met else 'missed'}"
 
 
-async def run(people: int, think: tuple[float, float], smoke: bool, workdir: Path) -> None:
+async def run(people: int, think: tuple[float, float], smoke: bool, workdir: Path,
+              env: dict[str, str]) -> None:
     no_pause = (0.0, 0.0)
     bot_waves = [quiz_people(people, no_pause, 0, "no pause, cold caches")]
     if not smoke:
         bot_waves += [quiz_people(people, no_pause, people, "no pause, warm caches"),
                       quiz_people(people, think, 2 * people,
                                   f"pause {think[0]:g}-{think[1]:g} s, warm")]
-    bot = await run_phase("bot.py", python_command("bot.py"), bot_waves, workdir)
+    bot = await run_phase("bot.py", python_command("bot.py"), bot_waves, workdir, env)
     counts = bot[0].updates_per_person
     echo = await run_phase("echo bot", python_command("-m", "bench.echo_bot"),
-                           [echo_people(counts, "no pause")], workdir)
+                           [echo_people(counts, "no pause")], workdir, env)
     results = bot + echo
     if not smoke:
         results += await run_phase("echo bot + AIORateLimiter",
                                    python_command("-m", "bench.echo_bot"),
                                    [echo_people(counts, "no pause")], workdir,
-                                   {"ECHO_RATE_LIMITER": "1"})
+                                   {**env, "ECHO_RATE_LIMITER": "1"})
         results += await run_phase("bot.py, rate limit off",
                                    python_command("-m", "bench.unthrottled_bot"),
                                    [quiz_people(people, no_pause, 0, "no pause, cold"),
                                     quiz_people(people, no_pause, people, "no pause, warm")],
-                                   workdir)
+                                   workdir, env)
     table(results)
     print()
     for result in results:
@@ -98,6 +103,26 @@ async def run(people: int, think: tuple[float, float], smoke: bool, workdir: Pat
                   f"first: {result.problems[0]}")
 
 
+async def profile(people: int, workdir: Path, env: dict[str, str]) -> None:
+    """Run bot.py under cProfile with a cold and a warm wave, and summarize where time goes."""
+    output = workdir / "bot.prof"
+    no_pause = (0.0, 0.0)
+    results = await run_phase(
+        "bot.py under cProfile", python_command("-m", "cProfile", "-o", str(output), "bot.py"),
+        [quiz_people(people, no_pause, 0, "no pause, cold caches"),
+         quiz_people(people, no_pause, people, "no pause, warm caches")], workdir, env)
+    table(results)
+    print("(the profile covers the whole process: start-up, both waves and shutdown)")
+    print("\n".join(summarize(output)))
+
+
+def parse_variable(value: str) -> tuple[str, str]:
+    name, separator, setting = value.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {value!r}")
+    return name, setting
+
+
 def parse_think(value: str) -> tuple[float, float]:
     low, high = (float(part) for part in value.split(","))
     if not 0 <= low <= high:
@@ -113,13 +138,24 @@ def main() -> int:
     parser.add_argument("--think", type=parse_think, default=(5.0, 15.0),
                         help="pause before each action in the paced wave, MIN,MAX seconds "
                              "(5,15)")
+    parser.add_argument("--bot-env", type=parse_variable, action="append", default=[],
+                        metavar="NAME=VALUE",
+                        help="environment variable for every bot process, e.g. "
+                             "OPENBLAS_NUM_THREADS=1 (repeatable)")
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile bot.py (cProfile) during a cold and a warm wave")
     arguments = parser.parse_args()
     people = 3 if arguments.smoke else arguments.people
 
     print(machine_summary())
-    print(f"load: {people} people per wave, /start → quiz → « Oui » → cart, seed {SEED}")
+    env = dict(arguments.bot_env)
+    print(f"load: {people} people per wave, /start → quiz → « Oui » → cart, seed {SEED}, "
+          f"bot environment {env or 'unchanged'}")
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        asyncio.run(run(people, arguments.think, arguments.smoke, Path(folder)))
+        if arguments.profile:
+            asyncio.run(profile(people, Path(folder), env))
+        else:
+            asyncio.run(run(people, arguments.think, arguments.smoke, Path(folder), env))
     return 0
 
 

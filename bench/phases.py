@@ -50,7 +50,8 @@ class PhaseResult:
     updates_per_person: list[int]
     chat_calls: int
     uploads: int
-    bot_cpu_seconds: float
+    bot_main_cpu_seconds: float
+    bot_thread_cpu_seconds: float
     driver_cpu_seconds: float
     problems: list[str] = dataclasses.field(default_factory=list)
 
@@ -125,10 +126,11 @@ async def _run_wave(name: str, wave: Wave, client: SandboxClient, watcher: ChatW
         await journey.register()
     first_call = len(server.state.calls.records)
 
-    bot_cpu, driver_cpu = bot.cpu_seconds(), own_cpu_seconds()
+    (main_cpu, thread_cpu), driver_cpu = bot.cpu_seconds(), own_cpu_seconds()
     await asyncio.gather(*(journey.run() for journey in journeys))
     finished = time.time()
-    bot_cpu, driver_cpu = bot.cpu_seconds() - bot_cpu, own_cpu_seconds() - driver_cpu
+    main_after, threads_after = bot.cpu_seconds()
+    driver_cpu = own_cpu_seconds() - driver_cpu
 
     started = min(clock.queued_at[update.update_id] for update in sent)
     calls = [call for call in server.state.calls.records[first_call:]
@@ -143,6 +145,7 @@ async def _run_wave(name: str, wave: Wave, client: SandboxClient, watcher: ChatW
                             for journey in journeys],
         chat_calls=sum(1 for call in calls if call.chat_id not in (None, "")),
         uploads=sum(1 for call in calls if call.uploaded_bytes),
-        bot_cpu_seconds=bot_cpu,
+        bot_main_cpu_seconds=main_after - main_cpu,
+        bot_thread_cpu_seconds=threads_after - thread_cpu,
         driver_cpu_seconds=driver_cpu,
     )

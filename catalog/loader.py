@@ -215,6 +215,9 @@ def parse_catalog(text: str | bytes, root: Path, source: str = "catalog") -> Cat
         raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise CatalogInvalid(source, [Problem("$", "", f"invalid JSON: {error}")]) from error
+    except RecursionError as error:
+        raise CatalogInvalid(source, [Problem("$", "", "invalid JSON: nested too deeply")]) \
+            from error
     if not isinstance(raw, dict):
         raise CatalogInvalid(source, [Problem("$", "", "must be a JSON object")])
 

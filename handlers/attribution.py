@@ -10,11 +10,12 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 import locales
-from flows import attribution
+from flows import attribution, funnel
 from handlers import callback_data
 from handlers.common import CallbackReply, Services, callback_handler, remember_person
 from handlers.views import button
 from store import people
+from store.events import count_events
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +54,10 @@ async def source_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
     language = await remember_person(services, query.from_user)
     source = attribution.resolve_source(data.fields[0],
                                         services.catalogs.current.data.campaigns)
-    if source is None:
-        # The campaign left the catalog since the question was sent.
+    asked = await count_events(services.db, funnel.SOURCE_ASKED, query.from_user.id)
+    if source is None or not asked:
+        # The campaign left the catalog since the question was sent, or the question never
+        # was sent and the data is forged.
         await reply.answer(locales.plain(language, "button_invalid"))
         return
     stored = await attribution.declare_source(services.db, query.from_user.id, source)

@@ -18,11 +18,16 @@ from handlers import callback_data
 from handlers.access import is_admin
 from handlers.common import CallbackReply, Services, callback_handler, language_of, private_handler
 from handlers.views import button
+from store.key_values import delete_value, get_value, set_value
 
 logger = logging.getLogger(__name__)
 
 # Telegram user ids fit in 52 bits.
 MAX_USER_ID = 2**52
+
+
+def _pending_key(requester_id: int, target_id: int) -> str:
+    return f"forget_pending:{requester_id}:{target_id}"
 
 
 def _confirm_keyboard(user_id: int, language: str) -> InlineKeyboardMarkup:
@@ -49,12 +54,16 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE,
             await message.reply_text(locales.text(language, "forget_admin_usage"),
                                      parse_mode=ParseMode.HTML)
             return
-        await message.reply_text(locales.text(language, "forget_admin_confirm", user_id=target),
-                                 parse_mode=ParseMode.HTML,
-                                 reply_markup=_confirm_keyboard(target, language))
+        sent = await message.reply_text(
+            locales.text(language, "forget_admin_confirm", user_id=target),
+            parse_mode=ParseMode.HTML, reply_markup=_confirm_keyboard(target, language))
+        await set_value(services.db, _pending_key(user.id, target), str(sent.message_id))
         return
-    await message.reply_text(locales.text(language, "forget_confirm"), parse_mode=ParseMode.HTML,
-                             reply_markup=_confirm_keyboard(user.id, language))
+    sent = await message.reply_text(locales.text(language, "forget_confirm"),
+                                    parse_mode=ParseMode.HTML,
+                                    reply_markup=_confirm_keyboard(user.id, language))
+    # Only a press on this very message confirms: forged "yes" data elsewhere erases nothing.
+    await set_value(services.db, _pending_key(user.id, user.id), str(sent.message_id))
 
 
 @callback_handler
@@ -71,7 +80,14 @@ async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
     if not own and not is_admin(services, update):
         await reply.answer(locales.plain(language, "button_invalid"))
         return
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    pending = await get_value(services.db, _pending_key(query.from_user.id, target))
+    if query.message is None or pending != str(query.message.message_id):
+        logger.warning("forget confirmation without a pending request user_id=%d",
+                       query.from_user.id)
+        await reply.answer(locales.plain(language, "button_invalid"))
+        return
+    await delete_value(services.db, _pending_key(query.from_user.id, target))
+    chat_id = query.message.chat.id
     bot = update.get_bot()
 
     if answer == "n":

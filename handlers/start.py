@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -25,6 +26,14 @@ from handlers.common import (
 from store import people
 
 logger = logging.getLogger(__name__)
+
+
+def visible_name(name: str | None) -> str:
+    """Return the name without its invisible characters (zero-width, controls), trimmed."""
+    if not name:
+        return ""
+    shown = "".join(char for char in name if unicodedata.category(char) not in ("Cf", "Cc"))
+    return shown.strip()
 
 
 def parse_payload(args: list[str] | None) -> tuple[str | None, bool]:
@@ -80,8 +89,9 @@ async def send_welcome(update: Update, services: Services, language: str) -> Non
     if chat is None:
         return
     brand = locales.plain(language, "brand")
-    if user and user.first_name and user.first_name.strip():
-        greeting = locales.text(language, "welcome", name=user.first_name.strip(), brand=brand)
+    name = visible_name(user.first_name if user else None)
+    if name:
+        greeting = locales.text(language, "welcome", name=name, brand=brand)
     else:
         greeting = locales.text(language, "welcome_anonymous", brand=brand)
     await update.get_bot().send_message(chat.id, greeting, parse_mode=ParseMode.HTML,
@@ -108,7 +118,15 @@ async def open_path(update: Update, context: ContextTypes.DEFAULT_TYPE, services
     bot = update.get_bot()
     campaign = await campaign_of(services, context, user.id)
 
-    if intent is Intent.QUIZ:
+    active = await services.quizzes.active(user.id) if intent is Intent.QUIZ else None
+    if active is not None:
+        # A wish typed mid-quiz must not silently drop the answers given so far.
+        await bot.send_message(
+            chat.id,
+            locales.text(language, "quiz_resume_prompt", step=active.step, total=active.total),
+            parse_mode=ParseMode.HTML,
+            reply_markup=views.resume_keyboard(active.quiz_id, language))
+    elif intent is Intent.QUIZ:
         await quiz_handlers.begin_quiz(bot, services, user.id, chat.id, campaign, budget,
                                        language)
     elif intent is Intent.ADVISOR:

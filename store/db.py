@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dtm
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,22 @@ logger = logging.getLogger(__name__)
 
 def utc_now() -> str:
     return dtm.datetime.now(dtm.UTC).isoformat(timespec="milliseconds")
+
+
+def check_database(path: Path) -> str | None:
+    """Open the SQLite file once, synchronously, before start-up; return why it is unusable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()
+        finally:
+            connection.close()
+    except OSError as error:
+        return f"cannot create {str(path)!r} ({error.strerror})"
+    except sqlite3.Error as error:
+        return f"{str(path)!r} is not a usable SQLite database ({error})"
+    return None
 
 
 class Database:

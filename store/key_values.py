@@ -15,3 +15,7 @@ async def set_value(db: Database, key: str, value: str) -> None:
         "INSERT INTO key_values (key, value, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         (key, value, utc_now()))
+
+
+async def delete_value(db: Database, key: str) -> None:
+    await db.execute("DELETE FROM key_values WHERE key = ?", (key,))

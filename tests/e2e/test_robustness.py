@@ -167,3 +167,72 @@ def test_settings_repr_hides_token() -> None:
     settings = make_settings("http://127.0.0.1:1/bot", Path("x.sqlite3"))
     assert TOKEN not in repr(settings)
     assert TOKEN.split(":")[1] not in str(settings)
+
+
+async def test_invisible_name_gets_plain_greeting(running_bot: RunningBot,
+                                                  make_person: Any) -> None:
+    person = await make_person(5107, "\u200b\u200b")
+    welcome = await arrive(person)
+    assert body(welcome).startswith("Bonjour !")
+
+
+async def test_wish_typed_mid_quiz_offers_resume(running_bot: RunningBot,
+                                                 make_person: Any) -> None:
+    person = await make_person(5108)
+    await start_quiz(person, await arrive(person))
+    sent = await person.send("je rêve de plage")
+    prompt = await person.wait_for_bot_message(has_button("Reprendre"), after=sent)
+    assert "1/6" in body(prompt)
+    rows = await running_bot.services.db.fetch_all(
+        "SELECT status FROM quizzes WHERE user_id = 5108")
+    assert [row["status"] for row in rows] == ["active"]
+
+
+def test_deeply_nested_catalog_rejected(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = run_bot({"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmnopqrstuvwxyz",
+                      "CATALOG_PATH": str(catalog), "DATABASE_PATH": str(tmp_path / "db")})
+    assert result.returncode == 2
+    assert "nested too deeply" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unusable_database_named(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not sqlite at all", encoding="utf-8")
+    result = run_bot({"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmnopqrstuvwxyz",
+                      "DATABASE_PATH": str(garbage)})
+    assert result.returncode == 2
+    assert "DATABASE_PATH" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    result = run_bot({"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmnopqrstuvwxyz",
+                      "DATABASE_PATH": "/proc/no-such-folder/bot.sqlite3"})
+    assert result.returncode == 2
+    assert "DATABASE_PATH" in result.stderr
+
+
+def test_out_of_range_agent_chat_rejected() -> None:
+    result = run_bot({"AGENT_CHAT_ID": "-99999999999999999999999999"})
+    assert result.returncode == 2
+    assert "AGENT_CHAT_ID" in result.stderr
+
+
+async def test_forged_forget_and_source_change_nothing(running_bot: RunningBot,
+                                                       make_person: Any) -> None:
+    person = await make_person(5109, "Fay")
+    welcome = await arrive(person, "soleil")
+    for data in ("fg1:5109:y", "src1:o"):
+        await person.client.callback(5109, 5109, welcome["message_id"], data)
+
+    async def answered() -> bool:
+        queries = [q for q in await person.client.callback_queries()
+                   if q["user_id"] == 5109 and q["data"] in ("fg1:5109:y", "src1:o")]
+        return len(queries) == 2 and all(q["answered"] == 1 for q in queries)
+
+    await person.client.wait_for(answered, timeout=15)
+    row = await running_bot.services.db.fetch_one(
+        "SELECT first_name, declared_source FROM people WHERE user_id = 5109")
+    assert row["first_name"] == "Fay"
+    assert row["declared_source"] is None
