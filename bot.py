@@ -83,8 +83,8 @@ def build_application(settings: Settings, catalog: Catalog,
         request=HTTPXRequest(connection_pool_size=64, read_timeout=10, write_timeout=20,
                              connect_timeout=5, media_write_timeout=30),
         get_updates_request=HTTPXRequest(read_timeout=10),
-        # Retries wait out a 429 instead of dropping the message (TELEGRAM.md: max_retries=0
-        # would re-raise RetryAfter to the handler).
+        # Retries wait out a 429 instead of dropping the message: with PTB's default
+        # max_retries=0, AIORateLimiter re-raises RetryAfter to the handler.
         rate_limiter=AIORateLimiter(max_retries=3),
     )
     holder = CatalogHolder(catalog, settings.catalog_path)

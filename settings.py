@@ -9,7 +9,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-# Bot API tokens look like "123456789:AA..." (digits, a colon, then 30+ URL-safe characters).
+# Bot API tokens look like "123456789:AA..." (digits, a colon, then the URL-safe secret, whose
+# length this check bounds loosely at 20 characters or more).
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

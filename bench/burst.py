@@ -1,12 +1,6 @@
 """Burst benchmark: 1,000 people send /start at once while the stand-in enforces flood limits.
 
 Run from the project root: python -m bench.burst [--smoke] [--people N]
-
-The stand-in answers 429 beyond 30 sends per second overall and 1 per second per private chat
-(its defaults, Telegram's published figures), and `python bot.py` runs with its AIORateLimiter.
-Two bursts, each on a fresh stand-in and bot: people arriving by a campaign link
-(`/start soleil`, one welcome each) and people typing /start (a welcome, then the question
-about where they heard of the brand). The goal is 0 answers 429 in both.
 """
 
 from __future__ import annotations
@@ -33,17 +27,17 @@ from sandbox.server import start_server
 FIRST_USER_ID = 630_000
 PEOPLE = 1_000
 SMOKE_PEOPLE = 20
-# People whose /start is being injected at the same time; the whole burst takes about 2 s.
+# Control requests in flight while the /start messages are queued (about 1 s for 1,000).
 INJECTING = 50
 OVERALL_PER_SECOND = 30
-# A burst is over once the bot made no Bot API call for this long; AIORateLimiter waits
-# retry_after + 0.1 s (1.1 s here) between its retries.
+# A burst is over once the bot made no Bot API call for this long. AIORateLimiter waits
+# retry_after + 0.1 s between retries, 1.1 s with the stand-in's retry_after of 1.
 IDLE_SECONDS = 10.0
 
 
 @dataclasses.dataclass
 class BurstResult:
-    """The 429 answers of one burst, by cause, and the time until everyone was answered."""
+    """Outcome of one burst: people answered, 429 responses by cause, and durations."""
 
     name: str
     people: int
@@ -57,7 +51,7 @@ class BurstResult:
 
 
 def classify_429(records: list[CallRecord]) -> int:
-    """Count the 429 answers that followed a successful send to the same chat within 1 s."""
+    """Count the 429 responses that came within 1 s of a successful send to the same chat."""
     sent_at: dict[str, list[float]] = defaultdict(list)
     for record in records:
         if record.ok and record.method.startswith("send"):
@@ -109,6 +103,8 @@ async def burst(name: str, payload: str, people: int, workdir: Path,
         await bot.start(server.state)
         watcher = ChatWatcher(server.state)
         async with SandboxClient(server.url) as client:
+            # The stand-in's defaults are Telegram's published figures: 30 sends/s overall,
+            # 1/s per private chat, 20/min per group. bot.py keeps its own AIORateLimiter.
             await client.flood(True)
             user_ids = range(FIRST_USER_ID, FIRST_USER_ID + people)
             for user_id in user_ids:
@@ -157,6 +153,8 @@ def main() -> int:
     print(machine_summary())
     print(f"burst: {people:,} people, flood limits 30 sends/s overall and 1/s per private chat")
     results = []
+    # Each burst gets a fresh stand-in and bot. A campaign link brings one welcome per person;
+    # a bare /start brings a welcome, then the question about where they heard of the brand.
     with tempfile.TemporaryDirectory(prefix="bench-burst-") as folder:
         for name, payload in (("/start soleil (campaign link)", "soleil"),
                               ("/start (no campaign)", "")):
@@ -175,7 +173,7 @@ def main() -> int:
           "queued: time to queue every /start; last send: from the first /start to the last "
           "successful send; at 30/s: the shortest time the sends can take")
     total = sum(result.too_many_requests for result in results)
-    print(f"429 answers: {total} (goal 0): {'met' if total == 0 else 'missed'}")
+    print(f"429 responses: {total} (goal 0): {'met' if total == 0 else 'missed'}")
     lost = sum(result.people - result.answered for result in results)
     print(f"people left without an answer: {lost}")
     return 0

@@ -1,9 +1,7 @@
-"""A bare python-telegram-bot echo bot: the baseline of the load benchmark (bench/load.py).
+"""A bare python-telegram-bot echo bot, the baseline of bench/load.py: one sendMessage per text.
 
-It reads TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL like bot.py, answers each text with one
-sendMessage, and processes up to 64 updates at once over a pool of 64 connections, as
-bot.build_application does, so the two differ only in what the handlers do. With
-ECHO_RATE_LIMITER=1 it also adds python-telegram-bot's AIORateLimiter with its defaults.
+Run from the project root with TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL set, as for bot.py:
+python -m bench.echo_bot. ECHO_RATE_LIMITER=1 adds AIORateLimiter with its defaults.
 """
 
 from __future__ import annotations
@@ -33,6 +31,8 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     base_url = os.environ["TELEGRAM_BASE_URL"]
+    # 64 updates at once over 64 connections, as bot.build_application, so that the two bots
+    # differ only in what their handlers do.
     builder = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])

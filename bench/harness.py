@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 
 def machine_summary() -> str:
-    """Describe the machine in one line: cores, memory, CPU model, Python, UTC date."""
+    """Return a one-line description of the machine: cores, memory, CPU model, Python, UTC date."""
     memory = "unknown"
     cpu = platform.processor() or "unknown"
     with open("/proc/meminfo", encoding="ascii") as meminfo:
@@ -47,7 +47,7 @@ def machine_summary() -> str:
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
-    """Return the nearest-rank percentile (fraction 0.95 for p95); nan for no values."""
+    """Return the nearest-rank percentile (fraction 0.95 for p95), or nan for no values."""
     if not values:
         return math.nan
     ordered = sorted(values)
@@ -58,7 +58,8 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 def _stat_cpu_seconds(path: str) -> float:
     with open(path, encoding="ascii") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    # Fields 14 and 15 of proc(5), utime and stime in clock ticks, counted after the name.
+    # utime and stime, fields 14 and 15 of proc(5), in clock ticks. The command name may
+    # contain spaces, so fields are counted from the ")" that closes it.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -100,15 +101,16 @@ class BotProcess:
         }
         self.process: subprocess.Popen[bytes] | None = None
 
-    async def start(self, sandbox: Sandbox, timeout: float = 60.0, settle: float = 1.0) -> None:
+    async def start(self, sandbox: Sandbox, timeout: float = 60.0,
+                    settle: float = 1.0) -> None:
         """Start the process and wait until it is about to poll the stand-in for updates."""
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
                                         stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout
-        # A getUpdates call is only logged when it returns, after its long poll; PTB calls
-        # deleteWebhook just before it starts polling.
+        # The stand-in logs a getUpdates call only when its long poll returns, so the sign of
+        # a ready bot is the deleteWebhook call that PTB makes just before it starts polling.
         while not any(record.method == "deleteWebhook" for record in sandbox.calls.records):
             if self.process.poll() is not None:
                 raise RuntimeError(f"{' '.join(self.command)} exited with code "
@@ -147,7 +149,7 @@ def python_command(*arguments: str) -> list[str]:
 
 
 class QueueClock:
-    """Records when the stand-in queued each update, by wrapping one bot's update queue."""
+    """Times at which the stand-in queued each update, recorded by wrapping one bot's queue."""
 
     def __init__(self, queue: UpdateQueue) -> None:
         self.queued_at: dict[int, float] = {}
@@ -173,7 +175,7 @@ class SentUpdate:
 
 
 class AnswerIndex:
-    """Finds the first Bot API call that answers an update, from the stand-in's call log."""
+    """Index of the stand-in's call log that finds the first Bot API call for an update."""
 
     def __init__(self, records: Sequence[CallRecord]) -> None:
         self.by_chat: dict[int, list[float]] = defaultdict(list)
@@ -199,21 +201,25 @@ class AnswerIndex:
 
 def answer_latencies(sandbox: Sandbox, clock: QueueClock,
                      sent: Sequence[SentUpdate]) -> list[float]:
-    """Return, per sent update, seconds from queued to the first Bot API call answering it."""
+    """Return, per sent update, the seconds from its queueing to the first Bot API call for it.
+
+    The first call is the first successful one on the update's chat, or the answer to its
+    callback query, whichever comes first.
+    """
     index = AnswerIndex(sandbox.calls.records)
     latencies = []
     for update in sent:
         queued_at = clock.queued_at[update.update_id]
         answered_at = index.answered_at(update, queued_at)
         if answered_at is None:
-            raise AssertionError(f"no Bot API call answered update_id={update.update_id} "
+            raise AssertionError(f"no Bot API call followed update_id={update.update_id} "
                                  f"chat_id={update.chat_id}")
         latencies.append(answered_at - queued_at)
     return latencies
 
 
 class ChatWatcher:
-    """Keeps each chat's bot messages up to date from the stand-in's events, in this process."""
+    """Each chat's bot messages, kept current from the stand-in's events in this process."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self._hub = sandbox.events

@@ -14,7 +14,7 @@ from sandbox.client import SandboxClient
 
 LANGUAGE = "fr"
 CAMPAIGN = "soleil"
-# Two choices out of three are « J'aime » on one side; the rest is « Aucune des deux ».
+# Locale keys of the quiz buttons a person presses, with their probabilities.
 CHOICE_WEIGHTS = {"quiz_like_left": 0.4, "quiz_like_right": 0.4, "quiz_neither": 0.2}
 
 
@@ -27,6 +27,7 @@ def labels_of(message: dict[str, Any]) -> list[str]:
     return [button["text"] for row in rows for button in row]
 
 
+# Takes a chat's bot messages, oldest first, and returns what it looks for, or None.
 Finder = Callable[[list[dict[str, Any]]], Any]
 
 
@@ -41,14 +42,14 @@ def with_button(text: str, after: int = 0) -> Finder:
 
 @dataclasses.dataclass
 class Journey:
-    """One person's path; every update they cause is appended to `sent`."""
+    """One person's path from /start to the cart; each update they cause goes into `sent`."""
 
     client: SandboxClient
     watcher: ChatWatcher
     user_id: int
     rng: random.Random
     sent: list[SentUpdate]
-    # Seconds a person waits before each action, drawn uniformly; (0, 0) means no pause.
+    # Seconds a person waits before each action, drawn uniformly. (0, 0) means no pause.
     think_seconds: tuple[float, float] = (0.0, 0.0)
 
     async def _pause(self) -> None:
@@ -67,7 +68,7 @@ class Journey:
         self.sent.append(SentUpdate(result["update_id"], self.user_id, step,
                                     result["callback_query_id"]))
 
-    async def wait(self, finder: Any) -> Any:
+    async def wait(self, finder: Finder) -> Any:
         return await self.watcher.wait(self.user_id, finder)
 
     async def register(self) -> None:

@@ -1,13 +1,6 @@
 """Memory benchmark: resident memory and load time of a 100,000-trip catalog against the demo.
 
 Run from the project root: python -m bench.memory [--smoke] [--trips N] [--profile]
-
-The large catalog is the demo catalog with its trips replaced by N generated ones: the demo
-features with seeded random weights, and the demo images, copied next to the JSON because the
-loader rejects images outside the catalog's folder. Each catalog loads in a fresh Python
-process through catalog.loader.load_catalog; the figures are that process's VmRSS after the
-load and its peak (VmHWM), from /proc/self/status. With --profile, a third process loads the
-large catalog under cProfile and tracemalloc and lists where the time and memory go.
 """
 
 from __future__ import annotations
@@ -37,7 +30,12 @@ GOAL_MEGABYTES = 100.0
 
 
 def generate_catalog(folder: Path, trip_count: int) -> Path:
-    """Write a catalog of trip_count trips derived from the demo into folder; return its path."""
+    """Write a catalog of trip_count trips derived from the demo into folder; return its path.
+
+    Each trip copies a demo trip with a new id, title, duration, price and random weights on
+    2 to 6 demo features. The demo images are copied too, because the loader rejects images
+    outside the catalog's folder.
+    """
     demo = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
     feature_ids = [feature["id"] for feature in demo["features"]]
     rng = random.Random(SEED)
@@ -70,7 +68,11 @@ def status_kilobytes(field: str) -> int:
 
 
 def measure_in_this_process(path: Path) -> dict[str, Any]:
-    """Load the catalog here and return RSS before and after, peak RSS and load seconds."""
+    """Load the catalog here and return RSS before and after, peak RSS and load seconds.
+
+    RSS is VmRSS and the peak VmHWM of /proc/self/status. The caller runs this in a fresh
+    process for each catalog, so both start from the same imports.
+    """
     from catalog.loader import load_catalog
 
     gc.collect()

@@ -32,7 +32,7 @@ JourneyFactory = Callable[[SandboxClient, ChatWatcher, list[SentUpdate]], list[A
 
 @dataclasses.dataclass(frozen=True)
 class Wave:
-    """People who act at the same time; `make` builds their journeys."""
+    """People who act at the same time. `make` builds their journeys."""
 
     label: str
     make: JourneyFactory
@@ -40,7 +40,7 @@ class Wave:
 
 @dataclasses.dataclass
 class PhaseResult:
-    """What one wave measured on one bot: updates, duration, latencies, calls and CPU."""
+    """Measurements of one wave on one bot: updates, duration, latencies, calls and CPU."""
 
     name: str
     updates: int
@@ -57,6 +57,7 @@ class PhaseResult:
 
     @property
     def rate(self) -> float:
+        """Updates per second, from the first update queued to the last expected bot message."""
         return self.updates / self.seconds
 
     @property
@@ -69,7 +70,7 @@ class PhaseResult:
 
 
 def quiz_people(count: int, think: tuple[float, float], first: int, label: str) -> Wave:
-    """People FIRST_USER_ID + first onwards, each with a random generator seeded by their index."""
+    """Build count people from FIRST_USER_ID + first, each with a generator seeded by index."""
     def make(client: SandboxClient, watcher: ChatWatcher,
              sent: list[SentUpdate]) -> list[Any]:
         return [Journey(client, watcher, FIRST_USER_ID + index,
@@ -80,7 +81,7 @@ def quiz_people(count: int, think: tuple[float, float], first: int, label: str) 
 
 
 def echo_people(counts: list[int], label: str) -> Wave:
-    """One person per entry of counts, sending that many texts to the echo bot."""
+    """Build one person per entry of counts, who sends that many texts to the echo bot."""
     def make(client: SandboxClient, watcher: ChatWatcher,
              sent: list[SentUpdate]) -> list[Any]:
         return [EchoJourney(client, watcher, FIRST_USER_ID + index, count, sent)
@@ -94,7 +95,8 @@ async def run_phase(name: str, command: list[str], waves: list[Wave], workdir: P
     """Start a fresh stand-in and bot process, then run the waves one after another.
 
     A later wave runs on the same bot and stand-in, so it meets the file_ids and rendered
-    images that the earlier waves left in the bot's caches.
+    images that the earlier waves left in the bot's caches. The stand-in and the people share
+    this process while the bot has its own, so on 2 cores each side gets one.
     """
     server = await start_server("127.0.0.1", 0)
     bot = BotProcess(command, server.bot_api_url, workdir, env)

@@ -46,7 +46,8 @@ def summarize(path: Path, top: int = 12) -> list[str]:
     stats = pstats.Stats(str(path))
     by_area: Counter[str] = Counter()
     functions: list[tuple[float, int, str]] = []
-    for (filename, line, function), (_, calls, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+    entries = stats.stats.items()  # type: ignore[attr-defined]
+    for (filename, line, function), (_, calls, own, _, _) in entries:
         area = area_of(filename, function)
         by_area[area] += own
         if area != "idle":
@@ -59,7 +60,7 @@ def summarize(path: Path, top: int = 12) -> list[str]:
     for area, seconds in by_area.most_common():
         if area != "idle":
             lines.append(f"  {seconds:6.2f} s {seconds / busy:6.1%}  {area}")
-    lines.append(f"busiest functions by own time:")
+    lines.append("busiest functions by own time:")
     for own, calls, name in sorted(functions, reverse=True)[:top]:
         lines.append(f"  {own:6.2f} s {calls:>8} calls  {name}")
     return lines

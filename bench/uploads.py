@@ -1,13 +1,6 @@
-"""Upload benchmark: bytes uploaded when the bot shows every quiz pair and trip card twice.
+"""Upload benchmark: bytes uploaded when the bot shows every quiz pair and trip card 3 times.
 
 Run from the project root: python -m bench.uploads [--smoke]
-
-Each pass goes through the bot's MediaSender (handlers/media.py) against the stand-in, as the
-quiz does: one photo message per chat for the first pair, edited to each following pair,
-then one photo message per trip card. The pairs are every ordered pair the quiz may show
-(photos at least NEAR_IDENTICAL apart, either side left). Pass 2 reuses the MediaSender of
-pass 1; pass 3 opens the database again with a new MediaSender, as a restarted bot would.
-The goal is 0 bytes uploaded after pass 1.
 """
 
 from __future__ import annotations
@@ -36,7 +29,11 @@ KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("❤️", callback_data="
 
 
 def quiz_pairs(catalog: Catalog, photo_limit: int | None) -> list[tuple[Path, Path]]:
-    """Return the image paths of every ordered pair the quiz may show, left first."""
+    """Return the image paths of every ordered pair the quiz may show, left first.
+
+    These are the pairs of photos at least NEAR_IDENTICAL apart (flows/quiz_engine.py), each
+    in both orders because the quiz draws which photo goes left.
+    """
     photos = catalog.photo_matrix[:photo_limit]
     left, right = candidate_pairs(photos, set())
     records = catalog.data.quiz_photos
@@ -54,7 +51,11 @@ def card_images(catalog: Catalog, trip_limit: int | None) -> list[Path]:
 
 async def one_pass(bot: Bot, media: MediaSender, server: SandboxServer,
                    pairs: list[tuple[Path, Path]], cards: list[Path]) -> tuple[int, int, float]:
-    """Show every pair and card once; return bytes uploaded, calls with an upload, seconds."""
+    """Show every pair and card once; return bytes uploaded, calls with an upload, seconds.
+
+    The calls go through the bot's MediaSender as the quiz makes them: one photo message for
+    the first pair, edited to each following pair, then one photo message per trip card.
+    """
     before = len(server.state.calls.records)
     started = time.perf_counter()
 
@@ -89,10 +90,12 @@ async def run(smoke: bool, workdir: Path) -> None:
         async with Bot(BENCH_TOKEN, base_url=server.bot_api_url,
                        base_file_url=server.file_url) as bot, \
                 SandboxClient(server.url, bot_id=bot.id) as client:
-            # The stand-in answers 403 to a chat whose person never wrote to the bot.
+            # The stand-in rejects sends with 403 to a person who never wrote to the bot.
             await client.add_user(CHAT_ID, "Uploads")
             await client.send_text(CHAT_ID, "/start")
 
+            # Pass 2 reuses pass 1's MediaSender; pass 3 opens the database again with a new
+            # one, as a restarted bot would.
             database_path = workdir / "uploads.sqlite3"
             database = await Database.open(database_path)
             media = MediaSender(database)

@@ -100,7 +100,7 @@ async def send_welcome(update: Update, services: Services, language: str) -> Non
 
 async def campaign_of(services: Services, context: ContextTypes.DEFAULT_TYPE,
                       user_id: int) -> str | None:
-    """The campaign of this visit, else the person's first touch."""
+    """Return the campaign of this visit, else the person's first touch."""
     campaign = context.user_data.get("campaign") if context.user_data is not None else None
     if campaign:
         return str(campaign)

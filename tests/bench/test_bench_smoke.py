@@ -27,7 +27,7 @@ def run_smoke(module: str, *extra: str) -> str:
     ("bench.memory", [r"resident after load vs demo: [+-][\d.]+ MiB",
                       r"load time \d+x the demo's"]),
     ("bench.burst", [r"/start soleil \(campaign link\) +\d+ +\d+",
-                     r"/start \(no campaign\) +\d+ +\d+", r"429 answers: \d+ \(goal 0\)"]),
+                     r"/start \(no campaign\) +\d+ +\d+", r"429 responses: \d+ \(goal 0\)"]),
 ])
 def test_smoke_prints_figures(module: str, figures: list[str]) -> None:
     output = run_smoke(module)
