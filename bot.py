@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# One OpenBLAS thread: its workers busy-wait between the quiz engine's small matrix products and
+# took the second core from the event loop (bench/load.py measured twice the update rate).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import asyncio
 import dataclasses
 import logging
@@ -85,7 +91,10 @@ def build_application(settings: Settings, catalog: Catalog,
         get_updates_request=HTTPXRequest(read_timeout=10),
         # Retries wait out a 429 instead of dropping the message: with PTB's default
         # max_retries=0, AIORateLimiter re-raises RetryAfter to the handler.
-        rate_limiter=AIORateLimiter(max_retries=3),
+        # One call per 1/25 s overall, with no initial burst: the default 30 calls per second
+        # let about 60 calls through in the first second of a burst and drew 429s.
+        rate_limiter=AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 25,
+                                    max_retries=3),
     )
     holder = CatalogHolder(catalog, settings.catalog_path)
 

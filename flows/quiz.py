@@ -6,6 +6,7 @@ double tap or a redelivered update changes nothing the second time.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Sequence
@@ -145,7 +146,8 @@ class QuizService:
                                             catalog.version, budget, None)
         quiz = await quizzes.get_quiz(self.db, quiz_id)
         assert quiz is not None
-        first = self._next_pair(catalog, quiz, [], set())
+        # The pair choice takes tens of milliseconds of numpy work: keep it off the event loop.
+        first = await asyncio.to_thread(self._next_pair, catalog, quiz, [], set())
         if first is None:
             await quizzes.abandon_quiz(self.db, quiz_id)
             raise QuizUnavailable(f"catalog {catalog.version} has too few quiz photos")
@@ -191,7 +193,7 @@ class QuizService:
         left, right = catalog.photo_index.get(left_id), catalog.photo_index.get(right_id)
         if left is not None and right is not None:
             answers.append(Answer(left, right, choice))
-        next_pair = self._next_pair(catalog, quiz, answers, used)
+        next_pair = await asyncio.to_thread(self._next_pair, catalog, quiz, answers, used)
         if not await quizzes.record_answer(self.db, quiz, choice, next_pair):
             return Rejected("already")
 

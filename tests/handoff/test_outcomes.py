@@ -147,9 +147,15 @@ async def test_end_returns_customer_to_bot(forum_bot: RunningBot, forum_group: A
     assert (await lead_of(forum_bot, 5504))["status"] == "ended"
     assert "handoff_ended" in await events(forum_bot, 5504)
 
-    [chat] = [c for c in await forum_group.client.chats() if c["id"] == forum_group.chat_id]
-    topics = chat["topics"] if isinstance(chat["topics"], list) else list(chat["topics"].values())
-    assert any(topic["closed"] for topic in topics)
+    async def topic_closed() -> bool:
+        # The customer is told first; the topic is closed by the next group call.
+        [chat] = [c for c in await forum_group.client.chats()
+                  if c["id"] == forum_group.chat_id]
+        topics = chat["topics"] if isinstance(chat["topics"], list) \
+            else list(chat["topics"].values())
+        return any(topic["closed"] for topic in topics)
+
+    await forum_group.client.wait_for(topic_closed)
 
     # Back with the bot: free text is routed again, and nothing reaches the group.
     sent = await person.send("bof")
