@@ -9,7 +9,7 @@ import numpy as np
 
 from flows.preference import DISLIKE_Z, LIKE_Z, Posterior
 
-# Cosine above which two trips count as the same offer for the visitor; MMR then skips the
+# Cosine above which two trips count as the same offer for the visitor, so MMR skips the
 # second one whenever another candidate is left.
 NEAR_DUPLICATE_COSINE = 0.99
 
@@ -27,6 +27,17 @@ def top_candidates(
     exclude: Collection[int] = (),
 ) -> np.ndarray:
     """Return the row indices of the `count` best allowed trips, best first."""
+    return _best_allowed(trips, mean, count, mask, exclude)[0]
+
+
+def _best_allowed(
+    trips: np.ndarray,
+    mean: np.ndarray,
+    count: int,
+    mask: np.ndarray | None,
+    exclude: Collection[int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows of the `count` best allowed trips and their scores, best first."""
     # Casting the vector, not the matrix, keeps the product in the matrix's dtype with no copy.
     scores = trips @ np.asarray(mean, dtype=trips.dtype)
     if exclude:
@@ -49,7 +60,7 @@ def top_candidates(
         best = np.arange(total)
     best = best[scores[best] > -np.inf]
     best = best[np.argsort(-scores[best], kind="stable")]
-    return best if rows is None else rows[best]
+    return (best if rows is None else rows[best]), scores[best]
 
 
 def rank_trips(
@@ -67,33 +78,32 @@ def rank_trips(
     diversity × their highest cosine to a trip already picked. A near-duplicate of a picked
     trip is taken only when nothing else is left.
     """
-    rows = top_candidates(trips, mean, max(pool, k), mask, exclude)
+    rows, scores = _best_allowed(trips, mean, max(pool, k), mask, exclude)
     if rows.size <= 1 or k <= 1:
-        return [int(row) for row in rows[:k]]
+        return rows[:k].tolist()
 
-    candidates = trips[rows].astype(np.float64)
-    scores = candidates @ np.asarray(mean, dtype=np.float64)
-    spread = scores.max() - scores.min()
-    scaled = (scores - scores.min()) / spread if spread > 0 else np.ones_like(scores)
-    norms = np.linalg.norm(candidates, axis=1)
-    unit = candidates / np.where(norms > 0, norms, 1.0)[:, None]
+    spread = float(scores[0] - scores[-1])
+    scaled = (scores - scores[-1]) / spread if spread > 0 else np.ones_like(scores)
+    unit = trips[rows].astype(np.float64)
+    norms = np.linalg.norm(unit, axis=1)
+    unit /= np.where(norms > 0, norms, 1.0)[:, None]
+    # One small cosine matrix replaces a product per pick.
+    cosine = unit @ unit.T
 
     picked = [0]
-    closest = unit @ unit[0]
-    available = np.ones(rows.size, dtype=bool)
-    available[0] = False
+    closest = cosine[0].copy()
     while len(picked) < min(k, rows.size):
         value = (1.0 - diversity) * scaled - diversity * closest
-        value[~available] = -np.inf
-        distinct = available & (closest < NEAR_DUPLICATE_COSINE)
+        value[picked] = -np.inf
+        distinct = closest < NEAR_DUPLICATE_COSINE
+        distinct[picked] = False
         if distinct.any():
             value[~distinct] = -np.inf
         choice = int(np.argmax(value))
         picked.append(choice)
-        available[choice] = False
-        closest = np.maximum(closest, unit @ unit[choice])
+        np.maximum(closest, cosine[choice], out=closest)
 
-    return [int(rows[index]) for index in picked]
+    return rows[picked].tolist()
 
 
 def _normal_cdf(z: float) -> float:
@@ -106,7 +116,7 @@ def match_probability(posterior: Posterior, trip: np.ndarray, catalog_mean: np.n
     expected = float(posterior.mean @ offset)
     variance = float(offset @ posterior.cov @ offset)
     if variance <= 0.0:
-        # Only a trip equal to the catalog mean has no spread; it is a coin flip.
+        # Only a trip equal to the catalog mean has no spread, and it is a coin flip.
         return 0.5
     return _normal_cdf(expected / math.sqrt(variance))
 
