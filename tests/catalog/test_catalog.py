@@ -105,7 +105,7 @@ def test_quiz_settings(catalog: Catalog) -> None:
     settings = catalog.settings
     assert (settings.min_pairs, settings.max_pairs) == (4, 6)
     assert settings.stop_regret == 0.4
-    assert settings.prior_sd == 1.0
+    assert settings.prior_sd == 1.5
     assert settings.temperature == 1.0
 
 

@@ -35,6 +35,21 @@ async def answered(group: AgentsGroup, count: int) -> None:
     await group.client.wait_for(done)
 
 
+async def answered_by(group: AgentsGroup, user_id: int) -> dict[str, Any]:
+    """Wait until every button press of one person is answered; return the last one."""
+    found: list[dict[str, Any]] = []
+
+    async def done() -> bool:
+        queries = [q for q in await group.client.callback_queries() if q["user_id"] == user_id]
+        if queries and all(q["answered"] == 1 for q in queries):
+            found[:] = queries
+            return True
+        return False
+
+    await group.client.wait_for(done)
+    return found[-1]
+
+
 async def test_won_from_cart_price(forum_bot: RunningBot, forum_group: AgentsGroup,
                                    make_person: Any) -> None:
     person = await make_person(5501, "Camille")
@@ -203,13 +218,12 @@ async def test_claim_by_colleague_refused(forum_bot: RunningBot, forum_group: Ag
     person = await make_person(5506, "Camille")
     card = await ask_advisor(person, forum_group)
     await forum_group.press(JULIE, card, "Je prends")
-    await answered(forum_group, 1)
+    await answered_by(forum_group, JULIE)
     await forum_group.client.callback(MARC, forum_group.chat_id, card["message_id"],
                                       callback_data.lead((await lead_of(forum_bot, 5506))["id"],
                                                          "c"))
-    await answered(forum_group, 2)
-    queries = await forum_group.client.callback_queries()
-    assert queries[-1]["text"] == "Déjà pris par Julie."
+    marc = await answered_by(forum_group, MARC)
+    assert marc["text"] == "Déjà pris par Julie."
     assert (await lead_of(forum_bot, 5506))["claimed_by"] == JULIE
 
 
