@@ -139,6 +139,12 @@ async def lead_button(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
     chat_id = message.chat.id if message is not None else None
     posted_for = await leads.lead_of_post(services.db, chat_id, message.message_id) \
         if message is not None and chat_id is not None else None
+    if posted_for is None and lead_id is not None and message is not None \
+            and chat_id is not None:
+        # A press right after the card appears can beat the card's record, which the posting
+        # code writes before it releases the lead's lock: wait for that lock and read again.
+        async with get_handoff(application).lead_locks.get(lead_id):
+            posted_for = await leads.lead_of_post(services.db, chat_id, message.message_id)
     if data is None or lead_id is None or chat_id != get_handoff(application).chat.chat_id \
             or posted_for != lead_id:
         logger.warning("lead button rejected user_id=%d chat_id=%s lead_id=%s",

@@ -218,7 +218,8 @@ async def test_claim_by_colleague_refused(forum_bot: RunningBot, forum_group: Ag
     person = await make_person(5506, "Camille")
     card = await ask_advisor(person, forum_group)
     await forum_group.press(JULIE, card, "Je prends")
-    await answered_by(forum_group, JULIE)
+    julie = await answered_by(forum_group, JULIE)
+    assert julie["text"] == "C'est à vous !", julie
     await forum_group.client.callback(MARC, forum_group.chat_id, card["message_id"],
                                       callback_data.lead((await lead_of(forum_bot, 5506))["id"],
                                                          "c"))
