@@ -18,6 +18,8 @@ import locales
 from catalog.holder import CatalogHolder
 from flows.quiz import QuizService
 from flows.results import ResultsService
+from handlers import callback_data
+from handlers.callback_data import CallbackData
 from handlers.media import MediaSender
 from settings import Settings
 from store import people
@@ -74,6 +76,20 @@ async def mark_blocked(services: Services, user_id: int, error: Forbidden) -> No
     """A 403 on a private chat means the person blocked the bot or deleted their account."""
     await people.set_active(services.db, user_id, False)
     logger.info("person inactive user_id=%d reason=%s", user_id, error.message)
+
+
+def pressed_button(update: Update) -> tuple[CallbackQuery, CallbackData]:
+    """Return the callback query and its parsed data; handlers are registered by data kind."""
+    query = update.callback_query
+    assert query is not None
+    data = callback_data.parse(query.data)
+    assert data is not None
+    return query, data
+
+
+def chat_of(query: CallbackQuery) -> int:
+    """Return the chat of the pressed message, or the person's private chat when it has none."""
+    return query.message.chat.id if query.message else query.from_user.id
 
 
 class CallbackReply:

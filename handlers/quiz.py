@@ -12,7 +12,14 @@ from telegram.ext import ContextTypes
 import locales
 from flows.quiz import Appetence, PairView, QuizUnavailable, Rejected
 from handlers import callback_data, views
-from handlers.common import CallbackReply, Services, callback_handler, remember_person
+from handlers.common import (
+    CallbackReply,
+    Services,
+    callback_handler,
+    chat_of,
+    pressed_button,
+    remember_person,
+)
 from store import quizzes
 
 logger = logging.getLogger(__name__)
@@ -114,14 +121,11 @@ async def _show_current_pair(update: Update, services: Services, quiz_id: int, c
 async def quiz_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                       services: Services) -> None:
     """Record a « J'aime » / neither answer or a request for results, then move on."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     quiz_id, step, code = data.number(0), data.number(1), data.fields[2]
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
+    chat_id = chat_of(query)
 
     if code == "F":
         outcome = await services.quizzes.finish_now(quiz_id, step, user_id)
@@ -147,14 +151,11 @@ async def quiz_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
 async def quiz_session(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                        services: Services) -> None:
     """Resume the quiz in progress, or start again from a new first pair."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     quiz_id, action = data.number(0), data.fields[1]
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
+    chat_id = chat_of(query)
     quiz = await services.quizzes.load(quiz_id, user_id)
     if isinstance(quiz, Rejected):
         await reply.answer(rejection_text(quiz, language))

@@ -12,8 +12,15 @@ import locales
 from flows import funnel
 from flows.quiz import Rejected
 from flows.results import PAGE_SIZE
-from handlers import callback_data, handoff, views
-from handlers.common import CallbackReply, Services, callback_handler, remember_person
+from handlers import handoff, views
+from handlers.common import (
+    CallbackReply,
+    Services,
+    callback_handler,
+    chat_of,
+    pressed_button,
+    remember_person,
+)
 from handlers.quiz import rejection_text
 from store import carts
 
@@ -25,7 +32,7 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
     query = update.callback_query
     assert query is not None
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
+    chat_id = chat_of(query)
     result = await services.results.page(quiz_id, user_id, page)
     if isinstance(result, Rejected):
         await reply.answer(rejection_text(result, language))
@@ -60,10 +67,7 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
 async def show_trips(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                      services: Services) -> None:
     """« Oui » after the appetence summary: the top 3 as photo cards."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     quiz = await services.quizzes.load(data.number(0), query.from_user.id)
     if not isinstance(quiz, Rejected) and quiz.shown_trips:
@@ -76,10 +80,7 @@ async def show_trips(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
 @callback_handler
 async def more_trips(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                      services: Services) -> None:
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     quiz_id, page = data.number(0), data.number(1)
     quiz = await services.quizzes.load(quiz_id, query.from_user.id)
@@ -93,13 +94,10 @@ async def more_trips(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
 async def add_to_cart(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                       services: Services) -> None:
     """« Mettre au panier »: the trip goes in the cart and an advisor is offered."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
+    chat_id = chat_of(query)
 
     outcome = await services.results.add_to_cart(data.number(0), user_id, data.fields[1],
                                                   language)
@@ -123,10 +121,7 @@ async def add_to_cart(update: Update, context: ContextTypes.DEFAULT_TYPE, reply:
 async def cart_advisor(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                        services: Services) -> None:
     """"Finish with an advisor" under the cart: record the request and open a lead."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     cart = await carts.get_cart(services.db, data.number(0))
     if cart is None or cart.user_id != query.from_user.id:
