@@ -17,7 +17,7 @@ from typing import Any
 
 from dotenv import load_dotenv
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ExtBot
+from telegram.ext import Application, ApplicationBuilder, ExtBot
 from telegram.request import HTTPXRequest
 
 import handlers
@@ -28,6 +28,7 @@ from flows.results import ResultsService
 from handlers.commands import publish_command_menus
 from handlers.common import PersonLocks, Services
 from handlers.feedback import schedule_feedback_job
+from handlers.flood import FloodSafeRateLimiter
 from handlers.handoff_jobs import handoff_startup
 from handlers.media import MediaSender
 from handlers.newsletter_admin import resume_sending
@@ -89,12 +90,9 @@ def build_application(settings: Settings, catalog: Catalog,
         request=HTTPXRequest(connection_pool_size=64, read_timeout=10, write_timeout=20,
                              connect_timeout=5, media_write_timeout=30),
         get_updates_request=HTTPXRequest(read_timeout=10),
-        # Retries wait out a 429 instead of dropping the message: with PTB's default
-        # max_retries=0, AIORateLimiter re-raises RetryAfter to the handler.
-        # One call per 1/25 s overall, with no initial burst: the default 30 calls per second
-        # let about 60 calls through in the first second of a burst and drew 429s.
-        rate_limiter=AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 25,
-                                    max_retries=3),
+        # Paces new messages overall, per private chat and per group, and waits out a 429
+        # instead of dropping the message (handlers/flood.py says why not AIORateLimiter).
+        rate_limiter=FloodSafeRateLimiter(),
     )
     holder = CatalogHolder(catalog, settings.catalog_path)
 
@@ -103,7 +101,7 @@ def build_application(settings: Settings, catalog: Catalog,
         await db.execute(
             "INSERT OR IGNORE INTO catalog_versions (version, trips, photos, loaded_at) "
             "VALUES (?, ?, ?, ?)",
-            (catalog.version, len(catalog.data.trips), len(catalog.data.quiz_photos),
+            (catalog.version, len(catalog.trips), len(catalog.data.quiz_photos),
              utc_now()))
         quizzes = QuizService(db, holder)
         application.bot_data["services"] = Services(

@@ -104,7 +104,7 @@ async def burst(name: str, payload: str, people: int, workdir: Path,
         watcher = ChatWatcher(server.state)
         async with SandboxClient(server.url) as client:
             # The stand-in's defaults are Telegram's published figures: 30 sends/s overall,
-            # 1/s per private chat, 20/min per group. bot.py keeps its own AIORateLimiter.
+            # 1/s per private chat, 20/min per group. bot.py keeps its own flood limiter.
             await client.flood(True)
             user_ids = range(FIRST_USER_ID, FIRST_USER_ID + people)
             for user_id in user_ids:

@@ -1,7 +1,7 @@
 """A bare python-telegram-bot echo bot, the baseline of bench/load.py: one sendMessage per text.
 
 Run from the project root with TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL set, as for bot.py:
-python -m bench.echo_bot. ECHO_RATE_LIMITER=1 adds AIORateLimiter with its defaults.
+python -m bench.echo_bot. ECHO_RATE_LIMITER=1 adds the flood limiter that bot.py uses.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import logging
 import os
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
+
+from handlers.flood import FloodSafeRateLimiter
 
 logger = logging.getLogger("echo_bot")
 
@@ -42,7 +44,7 @@ def main() -> None:
         .concurrent_updates(64)
     )
     if os.environ.get("ECHO_RATE_LIMITER") == "1":
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(FloodSafeRateLimiter())
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     logger.info("echo bot polling")

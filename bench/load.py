@@ -24,16 +24,17 @@ STEPS = ("start", "menu", "answer", "trips", "cart")
 
 def table(results: list[PhaseResult]) -> None:
     print(f"{'run':<42} {'updates':>7} {'s':>5} {'upd/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'uploads':>7} {'calls/upd':>9} {'CPU bot s':>15} {'CPU here s':>10}")
+          f"{'uploads':>7} {'calls/upd':>9} {'msgs/upd':>8} {'CPU bot s':>15} {'CPU here s':>10}")
     for result in results:
         cpu = (f"{result.bot_main_cpu_seconds:.1f}+{result.bot_thread_cpu_seconds:.1f}")
         print(f"{result.name:<42} {result.updates:>7} {result.seconds:>5.1f} "
               f"{result.rate:>6.1f} {result.p50 * 1000:>7.1f} {result.p95 * 1000:>7.1f} "
-              f"{result.uploads:>7} {result.chat_calls / result.updates:>9.2f} {cpu:>15} "
+              f"{result.uploads:>7} {result.chat_calls / result.updates:>9.2f} "
+              f"{result.messages / result.updates:>8.2f} {cpu:>15} "
               f"{result.driver_cpu_seconds:>10.1f}")
-    print("calls/upd: Bot API calls with a chat_id per update, which AIORateLimiter holds to "
-          "30/s; CPU bot: main thread + other threads (image rendering, aiosqlite); CPU here: "
-          "the stand-in and the people")
+    print("calls/upd: Bot API calls with a chat_id per update; msgs/upd: those that post a "
+          "message, which the flood limiter holds to 25/s; CPU bot: main thread + other "
+          "threads (image rendering, aiosqlite); CPU here: the stand-in and the people")
 
 
 def step_table(result: PhaseResult) -> None:
@@ -68,7 +69,7 @@ async def run(people: int, think: tuple[float, float], smoke: bool, workdir: Pat
     results = bot + echo
     limited_echo: PhaseResult | None = None
     if not smoke:
-        [limited_echo] = await run_phase("echo bot + AIORateLimiter",
+        [limited_echo] = await run_phase("echo bot + flood limiter",
                                          python_command("-m", "bench.echo_bot"),
                                          [echo_people(counts, "no pause")], workdir,
                                          {**env, "ECHO_RATE_LIMITER": "1"})
@@ -92,7 +93,7 @@ async def run(people: int, think: tuple[float, float], smoke: bool, workdir: Pat
         ratio = result.rate / echo[0].rate
         line = f"{result.name}: {ratio:.0%} of the echo bot's rate"
         if limited_echo is not None:
-            line += f", {result.rate / limited_echo.rate:.0%} of the echo bot + AIORateLimiter's"
+            line += f", {result.rate / limited_echo.rate:.0%} of the echo bot + flood limiter's"
         if result in bot:
             print(verdict(f"{line} (goal >= {RATE_GOAL:.0%} of the echo bot's)",
                           ratio >= RATE_GOAL))

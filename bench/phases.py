@@ -21,6 +21,7 @@ from bench.harness import (
     percentile,
 )
 from bench.journey import EchoJourney, Journey
+from handlers.flood import is_message_method
 from sandbox.client import SandboxClient
 from sandbox.server import start_server
 
@@ -49,6 +50,7 @@ class PhaseResult:
     steps: list[str]
     updates_per_person: list[int]
     chat_calls: int
+    messages: int
     uploads: int
     bot_main_cpu_seconds: float
     bot_thread_cpu_seconds: float
@@ -146,6 +148,8 @@ async def _run_wave(name: str, wave: Wave, client: SandboxClient, watcher: ChatW
         updates_per_person=[sum(update.chat_id == journey.user_id for update in sent)
                             for journey in journeys],
         chat_calls=sum(1 for call in calls if call.chat_id not in (None, "")),
+        messages=sum(1 for call in calls
+                     if call.chat_id not in (None, "") and is_message_method(call.method)),
         uploads=sum(1 for call in calls if call.uploaded_bytes),
         bot_main_cpu_seconds=main_after - main_cpu,
         bot_thread_cpu_seconds=threads_after - thread_cpu,

@@ -46,7 +46,7 @@ def quiz_pairs(catalog: Catalog, photo_limit: int | None) -> list[tuple[Path, Pa
 
 
 def card_images(catalog: Catalog, trip_limit: int | None) -> list[Path]:
-    return [catalog.image_path(trip.image) for trip in catalog.data.trips[:trip_limit]]
+    return [catalog.image_path(trip.image) for trip in catalog.trips[:trip_limit]]
 
 
 async def one_pass(bot: Bot, media: MediaSender, server: SandboxServer,

@@ -40,7 +40,7 @@ class CatalogHolder:
             del self._versions[oldest]
         self._current = catalog
         logger.info("catalog swapped version=%s trips=%d", catalog.version,
-                    len(catalog.data.trips))
+                    len(catalog.trips))
 
     def reload(self) -> Catalog:
         """Validate the catalog file and swap it in; raise CatalogInvalid and keep serving if not."""

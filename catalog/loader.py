@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import hashlib
 import json
@@ -14,14 +15,17 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from catalog.models import (
+    MIN_TRIPS,
     Campaign,
-    CatalogFile,
+    CatalogHead,
     ContentItem,
     Feature,
     QuizPhoto,
     QuizSettings,
     Trip,
 )
+from catalog.jsonscan import Streamed, decode_text, scan_object
+from catalog.trips import TripTable, TripTableBuilder
 from media.images import ImageRejected, check_image
 
 logger = logging.getLogger(__name__)
@@ -55,7 +59,8 @@ class CatalogInvalid(Exception):
 class Catalog:
     """A validated catalog with its feature matrices, immutable once built."""
 
-    data: CatalogFile
+    data: CatalogHead
+    trips: TripTable
     root: Path
     digest: str
     feature_ids: tuple[str, ...]
@@ -95,7 +100,7 @@ class Catalog:
         return prior
 
 
-_ITEM_LISTS = {"features", "quiz_photos", "trips", "campaigns", "content"}
+_ITEM_LISTS = {"features", "quiz_photos", "campaigns", "content"}
 
 
 def _feature_vector(weights: dict[str, float], feature_ids: tuple[str, ...]) -> list[float]:
@@ -141,21 +146,124 @@ def _duplicates(ids: Iterable[str]) -> set[str]:
     return repeated
 
 
+@dataclasses.dataclass
+class _TripColumns:
+    """What the loader keeps of the trips: the compressed table and the arrays for matching."""
+
+    table: TripTable
+    ids: list[str]
+    matrix: np.ndarray
+    prices: np.ndarray
+    durations: np.ndarray
+
+
+class _TripCollector:
+    """Validates trips one at a time as the scanner decodes them, keeping only compact data.
+
+    Feature weights are kept as (row, name, weight) triples until the feature list is known,
+    since a file may list its trips before its features.
+    """
+
+    def __init__(self, images: _ImageChecks) -> None:
+        self.images = images
+        self.start()
+
+    def start(self) -> None:
+        self.count = 0
+        self.builder = TripTableBuilder()
+        self.ids: list[str] = []
+        self.seen: set[str] = set()
+        self.prices = array.array("d")
+        self.durations = array.array("q")
+        self.rows = array.array("q")
+        self.names = array.array("q")
+        self.weights = array.array("f")
+        self.name_index: dict[str, int] = {}
+        self.problems: list[Problem] = []
+
+    def add(self, item: Any) -> None:
+        index = self.count
+        self.count += 1
+        path = f"trips[{index}]"
+        try:
+            trip = Trip.model_validate(item)
+        except ValidationError as error:
+            self.problems.extend(_pydantic_problems(error.errors(), path))
+            return
+        if trip.id in self.seen:
+            self.problems.append(Problem("trips", "id", f"duplicate id {trip.id!r}"))
+        self.seen.add(trip.id)
+        image_problem = self.images.problem(trip.image)
+        if image_problem:
+            self.problems.append(Problem(path, "image", image_problem))
+        for name, weight in trip.features.items():
+            self.rows.append(index)
+            self.names.append(self.name_index.setdefault(name, len(self.name_index)))
+            self.weights.append(weight)
+        if self.problems:
+            return  # the catalog will be refused: only its problems matter from here on
+        self.ids.append(trip.id)
+        self.prices.append(trip.price)
+        self.durations.append(trip.duration_days)
+        self.builder.add(trip)
+
+    def finish(self, feature_ids: tuple[str, ...], problems: list[Problem]) -> _TripColumns | None:
+        """Build the matrices in the catalog's feature order, or add the problems found."""
+        if self.count < MIN_TRIPS:
+            problems.append(Problem("$", "trips", f"expected at least {MIN_TRIPS} trips, "
+                                    f"found {self.count}"))
+        rows = np.frombuffer(self.rows, dtype=np.int64) if self.rows else np.zeros(0, np.int64)
+        names = np.frombuffer(self.names, dtype=np.int64) if self.names else np.zeros(0, np.int64)
+        columns = np.full(len(self.name_index) + 1, -1)
+        for name, code in self.name_index.items():
+            if name in feature_ids:
+                columns[code] = feature_ids.index(name)
+                continue
+            for row in np.unique(rows[names == code]):
+                self.problems.append(Problem(f"trips[{row}]", "features",
+                                             f"unknown feature {name!r}"))
+        problems.extend(sorted(self.problems, key=_trip_order))
+        if problems:
+            return None
+        matrix = np.zeros((self.count, len(feature_ids)), dtype=np.float32)
+        matrix[rows, columns[names]] = np.frombuffer(self.weights, dtype=np.float32)
+        return _TripColumns(self.builder.build(), self.ids, matrix,
+                            np.array(self.prices, dtype=np.float64),
+                            np.array(self.durations, dtype=np.int64))
+
+
+def _trip_order(problem: Problem) -> int:
+    """Sort trip problems by trip, so the report reads in file order."""
+    number = problem.path.removeprefix("trips[").rstrip("]")
+    return int(number) if number.isdigit() else -1
+
+
+class _ImageChecks:
+    """Checks each image file once, however many photos and trips use it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._checked: dict[str, str | None] = {}
+
+    def problem(self, relative: str) -> str | None:
+        if relative not in self._checked:
+            self._checked[relative] = _image_problem(self.root, relative)
+        return self._checked[relative]
+
+
 def _check_references(
     raw: dict[str, Any],
     features: dict[int, Feature],
     photos: dict[int, QuizPhoto],
-    trips: dict[int, Trip],
     campaigns: dict[int, Campaign],
     content: dict[int, ContentItem],
-    root: Path,
+    images: _ImageChecks,
     problems: list[Problem],
 ) -> None:
     known = {feature.id for feature in features.values()}
     for name, items, key in (
         ("features", features, "id"),
         ("quiz_photos", photos, "id"),
-        ("trips", trips, "id"),
         ("campaigns", campaigns, "code"),
         ("content", content, "id"),
     ):
@@ -169,20 +277,13 @@ def _check_references(
 
     for index, photo in photos.items():
         check_features(f"quiz_photos[{index}]", "features", photo.features)
-    for index, trip in trips.items():
-        check_features(f"trips[{index}]", "features", trip.features)
+        image_problem = images.problem(photo.image)
+        if image_problem:
+            problems.append(Problem(f"quiz_photos[{index}]", "image", image_problem))
     for index, campaign in campaigns.items():
         check_features(f"campaigns[{index}]", "prior", campaign.prior)
     for index, item in content.items():
         check_features(f"content[{index}]", "features", item.features)
-
-    checked: dict[str, str | None] = {}
-    for name, items in (("quiz_photos", photos), ("trips", trips)):
-        for index, item in items.items():
-            if item.image not in checked:
-                checked[item.image] = _image_problem(root, item.image)
-            if checked[item.image]:
-                problems.append(Problem(f"{name}[{index}]", "image", checked[item.image] or ""))
 
     settings = raw.get("quiz")
     if isinstance(settings, dict):
@@ -211,8 +312,10 @@ def _image_problem(root: Path, relative: str) -> str | None:
 
 def parse_catalog(text: str | bytes, root: Path, source: str = "catalog") -> Catalog:
     """Validate a catalog document and build its matrices, or raise CatalogInvalid."""
+    images = _ImageChecks(root)
+    collector = _TripCollector(images)
     try:
-        raw = json.loads(text)
+        raw = scan_object(decode_text(text), "trips", collector.start, collector.add)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise CatalogInvalid(source, [Problem("$", "", f"invalid JSON: {error}")]) from error
     except RecursionError as error:
@@ -224,20 +327,27 @@ def parse_catalog(text: str | bytes, root: Path, source: str = "catalog") -> Cat
     problems: list[Problem] = []
     features = _parse_items(raw.get("features", []), "features", Feature, problems)
     photos = _parse_items(raw.get("quiz_photos", []), "quiz_photos", QuizPhoto, problems)
-    trips = _parse_items(raw.get("trips", []), "trips", Trip, problems)
     campaigns = _parse_items(raw.get("campaigns", []), "campaigns", Campaign, problems)
     content = _parse_items(raw.get("content", []), "content", ContentItem, problems)
-    _check_references(raw, features, photos, trips, campaigns, content, root, problems)
+    _check_references(raw, features, photos, campaigns, content, images, problems)
+    feature_ids = tuple(feature.id for feature in features.values())
+    trips: _TripColumns | None = None
+    if "trips" not in raw:
+        problems.append(Problem("$", "trips", "Field required"))
+    elif not isinstance(raw["trips"], Streamed):
+        problems.append(Problem("$", "trips", "must be a list"))
+    else:
+        trips = collector.finish(feature_ids, problems)
 
-    document: CatalogFile | None = None
+    head = {key: value for key, value in raw.items() if key != "trips"}
     if not problems:
         # Items validated one by one above go in as models, which pydantic does not validate
-        # again: that halves the load time and peak memory of a large catalog.
-        raw = {**raw, "features": list(features.values()), "quiz_photos": list(photos.values()),
-               "trips": list(trips.values()), "campaigns": list(campaigns.values()),
-               "content": list(content.values())}
+        # again.
+        head.update(features=list(features.values()), quiz_photos=list(photos.values()),
+                    campaigns=list(campaigns.values()), content=list(content.values()))
+    document: CatalogHead | None = None
     try:
-        document = CatalogFile.model_validate(raw)
+        document = CatalogHead.model_validate(head)
     except ValidationError as error:
         # Errors inside list items were already reported item by item above.
         for item in error.errors():
@@ -246,30 +356,26 @@ def parse_catalog(text: str | bytes, root: Path, source: str = "catalog") -> Cat
                     and isinstance(location[1], int):
                 continue
             problems.extend(_pydantic_problems([item], ""))
-    if problems or document is None:
+    if problems or document is None or trips is None:
         raise CatalogInvalid(source, problems or [Problem("$", "", "invalid catalog")])
 
-    feature_ids = tuple(feature.id for feature in document.features)
     photo_matrix = np.array(
         [_feature_vector(photo.features, feature_ids) for photo in document.quiz_photos],
         dtype=np.float32,
     )
-    trip_matrix = np.ascontiguousarray(np.array(
-        [_feature_vector(trip.features, feature_ids) for trip in document.trips],
-        dtype=np.float32,
-    ))
     digest = hashlib.sha256(text if isinstance(text, bytes) else text.encode()).hexdigest()
     return Catalog(
         data=document,
+        trips=trips.table,
         root=root,
         digest=digest,
         feature_ids=feature_ids,
         photo_matrix=photo_matrix,
-        trip_matrix=trip_matrix,
-        trip_prices=np.array([trip.price for trip in document.trips], dtype=np.float64),
-        trip_durations=np.array([trip.duration_days for trip in document.trips]),
+        trip_matrix=trips.matrix,
+        trip_prices=trips.prices,
+        trip_durations=trips.durations,
         photo_index={photo.id: index for index, photo in enumerate(document.quiz_photos)},
-        trip_index={trip.id: index for index, trip in enumerate(document.trips)},
+        trip_index={trip_id: index for index, trip_id in enumerate(trips.ids)},
         campaigns={campaign.code: campaign for campaign in document.campaigns},
     )
 
@@ -282,5 +388,5 @@ def load_catalog(path: Path) -> Catalog:
         raise CatalogInvalid(str(path), [Problem("$", "", f"cannot read file: {error.strerror}")])
     catalog = parse_catalog(text, path.parent, str(path))
     logger.info("catalog loaded path=%s version=%s trips=%d photos=%d", path, catalog.version,
-                len(catalog.data.trips), len(catalog.data.quiz_photos))
+                len(catalog.trips), len(catalog.data.quiz_photos))
     return catalog

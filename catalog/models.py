@@ -113,11 +113,15 @@ class QuizSettings(Strict):
     temperature: float = Field(default=1.0, gt=0, le=10)
 
 
-class CatalogFile(Strict):
+class CatalogHead(Strict):
+    """Everything in catalog.json except the trips, which the loader keeps in a TripTable."""
+
     version: str = Field(min_length=1, max_length=64)
     features: list[Feature] = Field(min_length=2, max_length=64)
     quiz_photos: list[QuizPhoto] = Field(min_length=4)
-    trips: list[Trip] = Field(min_length=3)
     campaigns: list[Campaign] = Field(default_factory=list)
     content: list[ContentItem] = Field(default_factory=list)
     quiz: QuizSettings = Field(default_factory=QuizSettings)
+
+
+MIN_TRIPS = 3

@@ -53,7 +53,7 @@ async def fill_return_dates(db: Database, catalog: Catalog) -> int:
         index = catalog.trip_index.get(purchase.trip_id or "")
         if index is None:
             continue
-        trip = catalog.data.trips[index]
+        trip = catalog.trips[index]
         bought_on = dtm.date.fromisoformat(purchase.created_at[:10])
         departure = pick_departure(trip.departures, purchase.departure, bought_on)
         if departure is None:

@@ -40,7 +40,7 @@ def _taste(service: QuizService, quiz: QuizRow,
             shown.append(ShownTrip(trip_id, None))
             continue
         probability = match_probability(posterior, catalog.trip_matrix[index], catalog_mean)
-        title = catalog.data.trips[index].title.get(language)
+        title = catalog.trips[index].title.get(language)
         shown.append(ShownTrip(title, match_percent(probability)))
     return liked, disliked, tuple(shown)
 
@@ -62,7 +62,7 @@ async def build_card(service: QuizService, lead: Lead, language: str) -> LeadCar
     if cart is not None:
         catalog = service.catalogs.current
         index = catalog.trip_index.get(cart.trip_id)
-        cart_title = catalog.data.trips[index].title.get(language) if index is not None \
+        cart_title = catalog.trips[index].title.get(language) if index is not None \
             else cart.title
     return LeadCard(
         lead_id=lead.id,

@@ -104,7 +104,7 @@ class ResultsService:
             probability = match_probability(posterior, vector, catalog_mean)
             reasons, avoided = reason_features(posterior, vector, catalog_mean, liked)
             matches.append(TripMatch(
-                trip=catalog.data.trips[index],
+                trip=catalog.trips[index],
                 percent=match_percent(probability),
                 reasons=[catalog.feature_ids[f] for f in reasons],
                 avoided=[catalog.feature_ids[f] for f in avoided],
@@ -129,7 +129,7 @@ class ResultsService:
         index = catalog.trip_index.get(trip_id)
         if index is None:
             return Rejected("unavailable")
-        trip = catalog.data.trips[index]
+        trip = catalog.trips[index]
         cart, created = await carts.put_in_cart(self.db, user_id, quiz.id, trip.id,
                                                 trip.title.get(language), trip.price,
                                                 trip.currency)

@@ -71,13 +71,13 @@ async def reload_catalog(update: Update, context: ContextTypes.DEFAULT_TYPE,
                                  parse_mode=ParseMode.HTML)
         return
     holder.swap(catalog)
-    await catalog_versions.record_version(services.db, catalog.version, len(catalog.data.trips),
+    await catalog_versions.record_version(services.db, catalog.version, len(catalog.trips),
                                           len(catalog.data.quiz_photos), user.id)
     logger.info("catalog reloaded user_id=%d version=%s previous=%s", user.id, catalog.version,
                 serving.version)
     await message.reply_text(
         locales.text(language, "admin_reload_done", version=catalog.version,
-                     previous=serving.version, trips=len(catalog.data.trips),
+                     previous=serving.version, trips=len(catalog.trips),
                      photos=len(catalog.data.quiz_photos),
                      campaigns=len(catalog.data.campaigns)),
         parse_mode=ParseMode.HTML)

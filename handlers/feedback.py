@@ -67,7 +67,7 @@ async def ask_due_feedback(application: Application,  # type: ignore[type-arg]
             text = locales.text(language, "fb_question_generic")
         else:
             text = locales.text(language, "fb_question",
-                                trip=catalog.data.trips[index].title.get(language))
+                                trip=catalog.trips[index].title.get(language))
         try:
             await application.bot.send_message(recipient.user_id, text,
                                                parse_mode=ParseMode.HTML,

@@ -108,7 +108,7 @@ async def won(application: Any, lead_id: int, amount: float) -> OutcomeChange:
         cart = await carts.get_cart(db, lead.cart_id) if lead.cart_id is not None else None
         catalog = services_of(application).catalogs.current
         index = catalog.trip_index.get(cart.trip_id) if cart else None
-        trip = catalog.data.trips[index] if index is not None else None
+        trip = catalog.trips[index] if index is not None else None
         today = dtm.datetime.now(dtm.UTC).date()
         await funnel.first_purchase(
             db, lead.user_id, lead.campaign, lead.id, amount, cart.trip_id if cart else None,

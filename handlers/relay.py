@@ -148,7 +148,7 @@ async def _send(application: Any, lead: Lead, batch: list[QueuedMessage]) -> flo
         # "chat not found", missing rights...: the chat must be fixed, the message can wait.
         return _failed(lead, batch, error, LATER)
     except RetryAfter as error:
-        # AIORateLimiter already waited and retried; this is a limit that outlasted it.
+        # The flood limiter already waited and retried; this is a limit that outlasted it.
         retry_after = error.retry_after
         seconds = retry_after.total_seconds() if isinstance(retry_after, dtm.timedelta) \
             else float(retry_after)

@@ -29,7 +29,7 @@ def catalog() -> Catalog:
 
 def test_demo_catalog_meets_counts(catalog: Catalog) -> None:
     assert catalog.data.version == "demo-2026-12"
-    assert len(catalog.data.trips) >= 40
+    assert len(catalog.trips) >= 40
     assert len(catalog.data.quiz_photos) >= 16
     assert len(catalog.data.features) >= 10
     assert len(catalog.data.content) >= 6
@@ -71,10 +71,10 @@ def test_one_feature_tastes_get_different_top3(catalog: Catalog) -> None:
 
 
 def test_trips_priced_and_dated(catalog: Catalog) -> None:
-    prices = [trip.price for trip in catalog.data.trips]
+    prices = [trip.price for trip in catalog.trips]
     assert min(prices) <= 800
     assert max(prices) >= 8000
-    for trip in catalog.data.trips:
+    for trip in catalog.trips:
         assert trip.currency == "EUR"
         assert trip.summary is not None
         assert trip.title.en
@@ -118,7 +118,7 @@ def test_content_links_on_brand_domain(catalog: Catalog) -> None:
 
 def catalog_images(catalog: Catalog) -> list[str]:
     photos = {photo.image for photo in catalog.data.quiz_photos}
-    return sorted(photos | {trip.image for trip in catalog.data.trips})
+    return sorted(photos | {trip.image for trip in catalog.trips})
 
 
 def test_every_image_normalises(catalog: Catalog) -> None:
@@ -190,7 +190,7 @@ def find_problem(problems: list[Problem], path: str, field: str) -> Problem:
 
 def test_base_document_loads(tmp_path: Path) -> None:
     catalog = load_catalog(write_catalog(tmp_path, base_document()))
-    assert len(catalog.data.trips) == 6
+    assert len(catalog.trips) == 6
 
 
 def test_broken_catalog_lists_every_problem(tmp_path: Path) -> None:
@@ -286,4 +286,4 @@ def test_content_weight_must_be_number_in_range(tmp_path: Path, value: object) -
 
 def test_departures_parsed_as_dates(tmp_path: Path) -> None:
     catalog = load_catalog(write_catalog(tmp_path, base_document()))
-    assert catalog.data.trips[0].departures == [dtm.date(2027, 5, 8)]
+    assert catalog.trips[0].departures == [dtm.date(2027, 5, 8)]

@@ -101,8 +101,8 @@ async def test_warm_bot_uploads_nothing_twice(running_bot: RunningBot, make_pers
 
 
 def test_card_caption_fits_telegram_limit(demo_catalog: Catalog) -> None:
-    trip = demo_catalog.data.trips[0].model_copy(update={
-        "title": demo_catalog.data.trips[0].title.model_copy(update={"fr": "<&>" * 100}),
+    trip = demo_catalog.trips[0].model_copy(update={
+        "title": demo_catalog.trips[0].title.model_copy(update={"fr": "<&>" * 100}),
     })
     match = TripMatch(trip=trip, percent=88, reasons=list(demo_catalog.feature_ids[:2]),
                       avoided=[demo_catalog.feature_ids[3]])
@@ -114,7 +114,7 @@ def test_card_caption_fits_telegram_limit(demo_catalog: Catalog) -> None:
 
 
 def test_card_caption_english_price(demo_catalog: Catalog) -> None:
-    trip = demo_catalog.data.trips[0]
+    trip = demo_catalog.trips[0]
     match = TripMatch(trip=trip, percent=None, reasons=[], avoided=[])
     caption = views.card_caption(match, demo_catalog, "en")
     assert locales.format_price(trip.price, trip.currency, "en") in caption

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import AIORateLimiter
 
 import bot as bot_module
 from catalog.loader import Catalog
 from handlers import relay, relay_copy
+from handlers.flood import FloodSafeRateLimiter
 from sandbox.client import SandboxClient
 from tests.conftest import RunningBot, make_settings
 
@@ -110,8 +110,8 @@ def kind_name(kind: dict[str, Any]) -> str:
 def fast_relay(monkeypatch: pytest.MonkeyPatch) -> None:
     # The bot paces itself at Telegram's 20 messages a minute per group, which would stretch
     # 500 group messages over 25 minutes. The test lifts that pacing but keeps the 429 retries.
-    monkeypatch.setattr(bot_module, "AIORateLimiter", functools.partial(
-        AIORateLimiter, overall_max_rate=0, group_max_rate=0))
+    monkeypatch.setattr(bot_module, "FloodSafeRateLimiter", functools.partial(
+        FloodSafeRateLimiter, overall_rate=0, group_max=0))
     monkeypatch.setattr(relay_copy, "SEND_TIMEOUT_SECONDS", RELAY_TIMEOUT_SECONDS)
     # Shorter waits between retries keep the same order of attempts in a fifth of the time.
     monkeypatch.setattr(relay, "RETRY_DELAYS", tuple(delay / 5 for delay in relay.RETRY_DELAYS))

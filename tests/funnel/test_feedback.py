@@ -121,7 +121,7 @@ async def test_trip_not_over_is_not_asked(running_bot: RunningBot) -> None:
 async def test_missing_dates_come_from_catalog(db: Database, demo_catalog: Any) -> None:
     await add_person(db, 9505, "soleil")
     await buy(db, 9505, 505, None, duration_days=None)
-    trip = demo_catalog.data.trips[demo_catalog.trip_index["rajasthan"]]
+    trip = demo_catalog.trips[demo_catalog.trip_index["rajasthan"]]
 
     assert await experience.fill_return_dates(db, demo_catalog) == 1
     purchase = await purchases.get_purchase(db, 505)

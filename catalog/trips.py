@@ -1,0 +1,88 @@
+"""Trips of a loaded catalog, kept compressed and rebuilt as models only when shown.
+
+A pydantic Trip with its texts costs about 4 kB of memory; a catalog of 100,000 trips held as
+models took 900 MB. Matching needs only the feature matrix, prices and durations (numpy arrays
+built by the loader), and a person sees three trips at a time, so the table keeps each trip's
+validated JSON, zlib-compressed in blocks, and rebuilds the few trips a page shows.
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+from pydantic import TypeAdapter
+
+from catalog.models import Trip
+
+# Trips per compressed block: larger blocks compress better, smaller ones rebuild faster.
+BLOCK_SIZE = 16
+# Blocks kept decoded; results pages and lead cards reuse the same few trips.
+DECODED_BLOCKS = 64
+
+_BLOCK = TypeAdapter(list[Trip])
+
+
+class TripTable(Sequence[Trip]):
+    """An immutable sequence of trips, indexed like the catalog's trip matrix."""
+
+    def __init__(self, blocks: list[bytes], count: int) -> None:
+        self._blocks = blocks
+        self._count = count
+        self._decoded = functools.lru_cache(maxsize=DECODED_BLOCKS)(self._decode)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Trip: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Trip]: ...
+
+    def __getitem__(self, index: int | slice) -> Trip | list[Trip]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"trip index {index} out of range")
+        return self._decoded(index // BLOCK_SIZE)[index % BLOCK_SIZE]
+
+    def __iter__(self) -> Iterator[Trip]:
+        for block in range(len(self._blocks)):
+            yield from self._decoded(block)
+
+    def _decode(self, block: int) -> tuple[Trip, ...]:
+        # The JSON was written from validated models, so this cannot fail on a good table.
+        return tuple(_BLOCK.validate_json(zlib.decompress(self._blocks[block])))
+
+    @property
+    def stored_bytes(self) -> int:
+        return sum(len(block) for block in self._blocks)
+
+
+class TripTableBuilder:
+    """Collects validated trips in file order and compresses them block by block."""
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._pending: list[bytes] = []
+        self._count = 0
+
+    def add(self, trip: Trip) -> None:
+        self._pending.append(trip.model_dump_json().encode())
+        self._count += 1
+        if len(self._pending) == BLOCK_SIZE:
+            self._flush()
+
+    def build(self) -> TripTable:
+        self._flush()
+        return TripTable(self._blocks, self._count)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._blocks.append(zlib.compress(b"[" + b",".join(self._pending) + b"]", 6))
+            self._pending = []

@@ -1,0 +1,171 @@
+"""Pace the bot's messages under Telegram's flood limits and retry those that still draw a 429.
+
+Telegram counts messages, not edits or callback answers: about 30 a second overall, one a
+second per private chat, 20 a minute per group. PTB's AIORateLimiter holds every call that
+carries a chat_id (edits included) to its overall rate, lets a bucket's worth through at once
+after an idle spell, and has no limit per private chat, so a welcome followed by a question
+drew 429s. This limiter paces new messages only:
+
+- overall, one message every 1/`overall_rate` seconds, with no initial burst;
+- per private chat, `private_interval` seconds from the end of one message to the start of
+  the next, so two messages of one step never reach the same person within the same second;
+- per group or channel, at most `group_max` messages in any `group_period` seconds.
+
+Every call, paced or not, is retried up to `max_retries` times after a RetryAfter, waiting the
+time the server asked for; while such a wait lasts, new messages wait too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+logger = logging.getLogger(__name__)
+
+# Methods that post a new message in a chat, which Telegram's flood limits count.
+MESSAGE_METHODS = frozenset({
+    "copymessage", "copymessages", "forwardmessage", "forwardmessages",
+})
+NOT_MESSAGES = frozenset({"sendchataction"})
+# Chat states idle for this long are forgotten once there are more than IDLE_SWEEP_AT of them.
+IDLE_SWEEP_AT = 1024
+
+JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def is_message_method(endpoint: str) -> bool:
+    name = endpoint.lower()
+    return name in MESSAGE_METHODS or (name.startswith("send") and name not in NOT_MESSAGES)
+
+
+@dataclasses.dataclass
+class _ChatPace:
+    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+    # Private chats: when the last message finished; groups: start times within the period.
+    last_end: float = 0.0
+    starts: collections.deque[float] = dataclasses.field(default_factory=collections.deque)
+
+
+class FloodSafeRateLimiter(BaseRateLimiter[int]):
+    """Paces messages overall, per private chat and per group; retries after a 429."""
+
+    def __init__(self, overall_rate: float = 25.0, private_interval: float = 1.0,
+                 group_max: int = 20, group_period: float = 60.0, max_retries: int = 3) -> None:
+        # A rate or interval of 0 turns that limit off (tests and benchmarks use it).
+        self.overall_interval = 1.0 / overall_rate if overall_rate > 0 else 0.0
+        self.private_interval = private_interval
+        self.group_max = group_max
+        self.group_period = group_period
+        self.max_retries = max_retries
+        self._next_slot = 0.0
+        self._chats: dict[int | str, _ChatPace] = {}
+        self._resume_at = 0.0
+
+    async def initialize(self) -> None:
+        """Nothing to open: the state lives in memory."""
+
+    async def shutdown(self) -> None:
+        self._chats.clear()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSONResult:
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        paced = is_message_method(endpoint) and data.get("chat_id") is not None \
+            and not data.get("allow_paid_broadcast")
+        attempt = 0
+        while True:
+            try:
+                if not paced:
+                    return await callback(*args, **kwargs)
+                async with self._paced(data["chat_id"]):
+                    return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                attempt += 1
+                if attempt > retries:
+                    raise
+                delay = error.retry_after.total_seconds() \
+                    if hasattr(error.retry_after, "total_seconds") else float(error.retry_after)
+                logger.warning("flood limit method=%s chat_id=%s retry_after=%.1fs attempt=%d/%d",
+                               endpoint, data.get("chat_id"), delay, attempt, retries)
+                if paced:
+                    self._resume_at = max(self._resume_at, time.monotonic() + delay + 0.1)
+                await asyncio.sleep(delay + 0.1)
+
+    @contextlib.asynccontextmanager
+    async def _paced(self, chat_id: Any) -> AsyncIterator[None]:
+        key = _chat_key(chat_id)
+        private = isinstance(key, int) and key > 0
+        if (private and not self.private_interval) or (not private and not self.group_max):
+            await self._overall_slot()
+            yield
+            return
+        pace = self._chats.get(key)
+        if pace is None:
+            self._sweep()
+            pace = self._chats[key] = _ChatPace()
+        async with pace.lock:
+            if private:
+                await _sleep_until(pace.last_end + self.private_interval)
+            else:
+                await self._group_slot(pace)
+            await self._overall_slot()
+            try:
+                yield
+            finally:
+                pace.last_end = time.monotonic()
+
+    async def _group_slot(self, pace: _ChatPace) -> None:
+        while True:
+            now = time.monotonic()
+            while pace.starts and now - pace.starts[0] >= self.group_period:
+                pace.starts.popleft()
+            if len(pace.starts) < self.group_max:
+                pace.starts.append(now)
+                return
+            await _sleep_until(pace.starts[0] + self.group_period)
+
+    async def _overall_slot(self) -> None:
+        """Wait for this message's turn: one slot every overall_interval, first come first served."""
+        await _sleep_until(self._resume_at)
+        now = time.monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self.overall_interval
+        await _sleep_until(slot)
+
+    def _sweep(self) -> None:
+        if len(self._chats) < IDLE_SWEEP_AT:
+            return
+        horizon = time.monotonic() - max(self.private_interval, self.group_period)
+        for key, pace in list(self._chats.items()):
+            if not pace.lock.locked() and pace.last_end < horizon:
+                del self._chats[key]
+
+
+def _chat_key(chat_id: Any) -> int | str:
+    """PTB may pass a chat id as int or str, or a channel username such as "@brand"."""
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
+async def _sleep_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
