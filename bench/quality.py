@@ -20,7 +20,8 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.metrics import METRICS, PERCENT_BANDS  # noqa: E402
-from bench.runs import MAX_PAIRS, Environment, Line, Tally, build_environment, play  # noqa: E402
+from bench.runs import (MAX_PAIRS, Environment, Line, Tally, build_environment,  # noqa: E402
+                        paired_difference, play)
 from catalog.models import QuizSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +44,20 @@ LINES = (
     Line("ski-no-prior", 1000, "ski", methods=("quiz", "random+count")),
     Line("ski-ski-prior", 1000, "ski", prior="ski", methods=("quiz", "random+count")),
     Line("demo", 0, "demo"),
+    # Gate lines: the main line's visitors, shown the plain top 3 instead of the MMR top 3, or
+    # never answering « both » / « neither ». Their methods keep the main line's order, so each
+    # method draws the same random numbers as in the main line.
+    Line("mmr-off", 1000, "structured", methods=("quiz", "random+count"), ranking="top"),
+    Line("no-ties", 1000, "structured", methods=("quiz", "random+count"), ties=False),
 )
 SMOKE_LINES = ("main", "stop-rule")
 SHOWN_PAIRS = (0, 1, 2, 3, 4, 5, 6, 8, 10, 12)
+# Each gate compares a line against the main line: label, line name, and the largest extra
+# regret allowed for the main line's setting at GATE_PAIRS pairs. With the plain top 3 the quiz
+# chooses the same pairs and receives the same answers, so only the shown trips differ.
+# Without « both » / « neither » the answers differ from the first near tie on.
+GATES = (("MMR", "mmr-off", 0.02), ("both/neither answers", "no-ties", 0.02))
+GATE_PAIRS = 6
 
 _environments: dict[tuple[str, int], Environment] = {}
 
@@ -80,8 +92,13 @@ def run_line(line: Line, user_count: int, settings: QuizSettings,
 def print_line(line: Line, totals: dict[str, Tally], seconds: float) -> None:
     count = next(iter(totals.values())).count
     size = "demo catalog file" if line.trips == 0 else f"{line.trips:,} trips"
+    setting = ""
+    if line.ranking == "top":
+        setting += ", plain top 3 (no MMR)"
+    if not line.ties:
+        setting += ", no both/neither answers"
     print(f"\n== {line.name}: {size}, {line.users} users, T={line.temperature}, "
-          f"prior={line.prior}, {count} users, {seconds:.0f} s")
+          f"prior={line.prior}{setting}, {count} users, {seconds:.0f} s")
 
     stop_methods = [method for method in line.methods if method.startswith("stop:")]
     if stop_methods:
@@ -129,6 +146,28 @@ def print_calibration(line: Line, tally: Tally) -> None:
           f"{explained / max(shown_trips, 1):.1%} of shown trips get a reason")
 
 
+def print_gates(results: dict[str, dict[str, Tally]]) -> None:
+    """Print the main line against each gate line, visitor by visitor, at 3, 6 and 12 pairs."""
+    for label, name, _ in GATES:
+        if "main" not in results or name not in results:
+            continue
+        print(f"\nGate: {label}, main (as the bot runs) against {name}; difference main − "
+              f"{name} over the same visitors, ± 1 s.e. of the paired difference")
+        print(f"{'method':14} {'pairs':>5} {'metric':8} {'main':>8} {name:>8} "
+              f"{'difference':>11}")
+        for method in results[name]:
+            if method not in results["main"]:
+                continue
+            main_tally, gate_tally = results["main"][method], results[name][method]
+            difference, error, _ = paired_difference(main_tally, gate_tally)
+            main_mean, gate_mean = main_tally.mean(), gate_tally.mean()
+            for pairs in (3, 6, 12):
+                for column, metric in enumerate(METRICS):
+                    print(f"{method:14} {pairs:5d} {metric:8} {main_mean[pairs][column]:8.3f} "
+                          f"{gate_mean[pairs][column]:8.3f} "
+                          f"{difference[pairs][column]:+11.3f} ± {error[pairs][column]:.3f}")
+
+
 def check_targets(results: dict[str, dict[str, Tally]]) -> None:
     """Print each target of the brief next to the measured value."""
     checks = []
@@ -168,6 +207,12 @@ def check_targets(results: dict[str, dict[str, Tally]]) -> None:
     right = value("beach-no-prior", "quiz", 6, "regret")
     if wrong is not None and right is not None:
         add("wrong ski prior on beach users, extra regret at 6 pairs", wrong - right, 0.10, False)
+    for label, name, allowed in GATES:
+        main_regret = value("main", "quiz", GATE_PAIRS, "regret")
+        gate_regret = value(name, "quiz", GATE_PAIRS, "regret")
+        if main_regret is not None and gate_regret is not None:
+            add(f"{label}, extra regret at {GATE_PAIRS} pairs (main − {name})",
+                main_regret - gate_regret, allowed, False)
 
     print("\nTargets (structured users, T=1)")
     for check in checks:
@@ -233,6 +278,7 @@ def main() -> None:
             if "quiz" in line.methods and line.name in ("main", "T0.5", "T2"):
                 print_calibration(line, results[line.name]["quiz"])
 
+    print_gates(results)
     check_targets(results)
     if not arguments.no_plot:
         plot(results, OUTPUT / "quality.png")

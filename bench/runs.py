@@ -11,13 +11,15 @@ from bench import simulate
 from bench.metrics import METRICS, PERCENT_BANDS, TrueUtilities, percent_band
 from catalog.models import QuizSettings
 from flows.baselines import count_preferences, d_optimal_sequence, random_pair
-from flows.matching import match_percent, match_probability, rank_trips, reason_features
+from flows.matching import (match_percent, match_probability, rank_trips, reason_features,
+                            top_candidates)
 from flows.preference import Answer, Posterior, fit_posterior, hot_cold
 from flows.quiz_engine import decide
 
 MAX_PAIRS = 12
 # The calibration table looks at the top 3 after this many pairs, the default quiz length.
 CALIBRATION_PAIRS = 6
+SHOWN_TRIPS = 3
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,9 @@ class Line:
 
     `trips` is the simulated catalog size, or 0 for the demo catalog file. A method is
     "quiz", "random+count", "fixed+count", "random+bayes" or "stop:<threshold>:<max pairs>",
-    the last one running the bot's stop rule.
+    the last one running the bot's stop rule. `ranking` is "mmr" (the bot's rank_trips) or
+    "top" (the plain top 3 by posterior mean score). With `ties` off the visitors never answer
+    « both » or « neither ».
     """
 
     name: str
@@ -35,11 +39,17 @@ class Line:
     temperature: float = 1.0
     prior: str = "none"
     methods: tuple[str, ...] = ("quiz", "random+count", "fixed+count")
+    ranking: str = "mmr"
+    ties: bool = True
 
 
 @dataclass
 class Tally:
-    """Sums over visitors of one method's scores, enough for means and standard errors."""
+    """Sums over visitors of one method's scores, enough for means and standard errors.
+
+    `visitors` keeps each visitor's curve by index, so that two lines run on the same visitors
+    can be compared visitor by visitor (see paired_difference).
+    """
 
     count: int = 0
     curve: np.ndarray = field(default_factory=lambda: np.zeros((MAX_PAIRS + 1, len(METRICS))))
@@ -56,11 +66,13 @@ class Tally:
     settled: float = 0.0
     answers: float = 0.0
     ties: float = 0.0
+    visitors: dict[int, np.ndarray] = field(default_factory=dict)
 
-    def add_curve(self, curve: np.ndarray) -> None:
+    def add_curve(self, curve: np.ndarray, index: int) -> None:
         self.count += 1
         self.curve += curve
         self.curve_squares += curve**2
+        self.visitors[index] = curve
 
     def merge(self, other: Tally) -> None:
         self.count += other.count
@@ -73,6 +85,7 @@ class Tally:
         self.settled += other.settled
         self.answers += other.answers
         self.ties += other.ties
+        self.visitors.update(other.visitors)
 
     def mean(self) -> np.ndarray:
         return self.curve / max(self.count, 1)
@@ -81,6 +94,22 @@ class Tally:
         count = max(self.count, 1)
         variance = np.maximum(self.curve_squares / count - self.mean() ** 2, 0.0)
         return np.sqrt(variance / count)
+
+
+def paired_difference(tally: Tally, reference: Tally) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return the mean per-visitor difference tally − reference, its standard error and the
+    number of visitors that both tallies contain.
+
+    Pairing removes the spread between easy and hard visitors, so the error is that of the
+    difference itself, not of each mean.
+    """
+    shared = sorted(tally.visitors.keys() & reference.visitors.keys())
+    if not shared:
+        empty = np.full((MAX_PAIRS + 1, len(METRICS)), np.nan)
+        return empty, empty, 0
+    differences = np.stack([tally.visitors[i] - reference.visitors[i] for i in shared])
+    error = differences.std(axis=0) / np.sqrt(len(shared))
+    return differences.mean(axis=0), error, len(shared)
 
 
 @dataclass(frozen=True)
@@ -138,7 +167,8 @@ def _curve_settings(settings: QuizSettings, max_pairs: int) -> QuizSettings:
 def play(env: Environment, line: Line, index: int) -> dict[str, Tally]:
     """Run visitor `index` through every method of the line and return one tally per method."""
     truth = TrueUtilities.of(env.trips, env.users[index])
-    responder = simulate.Responder(env.users[index], line.temperature, env.photos.mean(axis=0))
+    responder = simulate.Responder(env.users[index], line.temperature, env.photos.mean(axis=0),
+                                   ties=line.ties)
     catalog_mean = env.trips.mean(axis=0, dtype=np.float64)
     tallies = {}
 
@@ -146,16 +176,23 @@ def play(env: Environment, line: Line, index: int) -> dict[str, Tally]:
         rng = np.random.default_rng([simulate.USER_SEED, index, code])
         tally = Tally()
         if method.startswith("stop:"):
-            _play_stop_rule(env, method, index, responder, truth, rng, tally)
+            _play_stop_rule(env, line, method, index, responder, truth, rng, tally)
         else:
-            _play_curve(env, method, index, responder, truth, catalog_mean, rng, tally)
+            _play_curve(env, line, method, index, responder, truth, catalog_mean, rng, tally)
         tallies[method] = tally
     return tallies
 
 
-def _play_curve(env: Environment, method: str, index: int, responder: simulate.Responder,
-                truth: TrueUtilities, catalog_mean: np.ndarray, rng: np.random.Generator,
-                tally: Tally) -> None:
+def shown_trips(trips: np.ndarray, mean: np.ndarray, ranking: str) -> list[int]:
+    """Return the trips shown for a posterior mean: the bot's MMR top 3, or the plain top 3."""
+    if ranking == "top":
+        return top_candidates(trips, mean, SHOWN_TRIPS).tolist()
+    return rank_trips(trips, mean, SHOWN_TRIPS)
+
+
+def _play_curve(env: Environment, line: Line, method: str, index: int,
+                responder: simulate.Responder, truth: TrueUtilities, catalog_mean: np.ndarray,
+                rng: np.random.Generator, tally: Tally) -> None:
     photos, trips = env.photos, env.trips
     weights = env.users[index]
     settings = _curve_settings(env.settings, env.max_pairs)
@@ -170,7 +207,8 @@ def _play_curve(env: Environment, method: str, index: int, responder: simulate.R
                               seed=index * 64 + answered)
             mean, pair = decision.posterior.mean, decision.next_pair
             if answered == CALIBRATION_PAIRS:
-                _calibrate(decision.posterior, trips, catalog_mean, truth, weights, tally)
+                _calibrate(decision.posterior, trips, catalog_mean, truth, weights,
+                           line.ranking, tally)
         elif method == "random+bayes":
             mean = fit_posterior(photos, answers, env.prior, settings.prior_sd,
                                  settings.temperature).mean
@@ -183,7 +221,7 @@ def _play_curve(env: Environment, method: str, index: int, responder: simulate.R
                 pair = (env.fixed_sequence[answered] if answered < len(env.fixed_sequence)
                         else None)
 
-        curve[answered] = truth.score(rank_trips(trips, mean))
+        curve[answered] = truth.score(shown_trips(trips, mean, line.ranking))
         if pair is None or answered == env.max_pairs:
             curve[answered + 1:] = curve[answered]
             break
@@ -193,13 +231,13 @@ def _play_curve(env: Environment, method: str, index: int, responder: simulate.R
         answers.append(answer)
         used.update(pair)
 
-    tally.add_curve(curve)
+    tally.add_curve(curve, index)
 
 
 def _calibrate(posterior: Posterior, trips: np.ndarray, catalog_mean: np.ndarray,
-               truth: TrueUtilities, weights: np.ndarray, tally: Tally) -> None:
+               truth: TrueUtilities, weights: np.ndarray, ranking: str, tally: Tally) -> None:
     """Record the match % of the shown trips and whether the hot/cold lists are right."""
-    for row in rank_trips(trips, posterior.mean):
+    for row in shown_trips(trips, posterior.mean, ranking):
         probability = match_probability(posterior, trips[row], catalog_mean)
         band = percent_band(match_percent(probability))
         beats_average = truth.values[row] > truth.average
@@ -214,7 +252,7 @@ def _calibrate(posterior: Posterior, trips: np.ndarray, catalog_mean: np.ndarray
                                float(bool(disliked)), len(disliked), right_dislikes)
 
 
-def _play_stop_rule(env: Environment, method: str, index: int,
+def _play_stop_rule(env: Environment, line: Line, method: str, index: int,
                     responder: simulate.Responder, truth: TrueUtilities,
                     rng: np.random.Generator, tally: Tally) -> None:
     """Run the quiz as the bot does and store the scores at the stop in every curve row."""
@@ -233,8 +271,8 @@ def _play_stop_rule(env: Environment, method: str, index: int,
         answers.append(answer)
         used.update(decision.next_pair)
 
-    shown = rank_trips(env.trips, decision.posterior.mean)
-    tally.add_curve(np.tile(truth.score(shown), (MAX_PAIRS + 1, 1)))
+    shown = shown_trips(env.trips, decision.posterior.mean, line.ranking)
+    tally.add_curve(np.tile(truth.score(shown), (MAX_PAIRS + 1, 1)), index)
     tally.pairs_used += len(answers)
     tally.past_six += len(answers) > 6
     tally.settled += decision.settled

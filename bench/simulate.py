@@ -135,11 +135,16 @@ def users_like_items(count: int, items: np.ndarray, rng: np.random.Generator) ->
 
 @dataclass(frozen=True)
 class Responder:
-    """A simulated visitor who answers photo pairs with logistic noise."""
+    """A simulated visitor who answers photo pairs with logistic noise.
+
+    With `ties` off the visitor never answers « both » or « neither », so a near tie becomes a
+    noisy pick like any other pair.
+    """
 
     weights: np.ndarray
     temperature: float
     mean_photo: np.ndarray
+    ties: bool = True
 
     def answer(self, photos: np.ndarray, left: int, right: int,
                rng: np.random.Generator) -> Answer:
@@ -147,7 +152,7 @@ class Responder:
         left_utility = float(photos[left] @ self.weights)
         right_utility = float(photos[right] @ self.weights)
         gap = left_utility - right_utility
-        if abs(gap) < TIE_GAP:
+        if self.ties and abs(gap) < TIE_GAP:
             average = float(self.mean_photo @ self.weights)
             level = (left_utility + right_utility) / 2
             return Answer(left, right, "both" if level > average else "neither")

@@ -1,7 +1,7 @@
 """Decode a JSON object whose one large array is handed over item by item instead of kept.
 
-`json.loads` on a catalog of 100,000 trips builds every trip's dict before the loader sees the
-first one: about 500 MB at the peak, much of which the allocator then keeps. `scan_object`
+`json.loads` on a catalog of 100,000 trips builds every trip's dict before the loader receives
+the first one: about 500 MB at the peak (tracemalloc), much of which the allocator then keeps. `scan_object`
 decodes the same document with the standard library's decoder, one top-level value at a time,
 and passes each item of the streamed array to a callback as soon as it is decoded, so only one
 raw trip exists at a time. Errors are the same JSONDecodeError messages as json.loads gives.
@@ -20,14 +20,14 @@ _DECODER = json.JSONDecoder()
 
 
 class Streamed:
-    """Stands for the streamed array in the returned object; its items went to the callback."""
+    """Placeholder for the streamed array in the returned object, whose items went to the callback."""
 
     def __init__(self, count: int) -> None:
         self.count = count
 
 
 def decode_text(document: str | bytes) -> str:
-    """Turn bytes into text the way json.loads does (UTF-8, -16 or -32, with or without BOM)."""
+    """Return the document as text, decoded as json.loads decodes bytes (UTF-8, -16, -32, BOM)."""
     if isinstance(document, str):
         return document
     return document.decode(json.detect_encoding(document), "surrogatepass")
@@ -35,7 +35,7 @@ def decode_text(document: str | bytes) -> str:
 
 def scan_object(text: str, streamed_key: str, start: Callable[[], None],
                 item: Callable[[Any], None]) -> Any:
-    """Decode `text`; if it is an object, stream the items of its `streamed_key` array.
+    """Decode `text`, streaming the items of its `streamed_key` array if it is an object.
 
     `start` is called when that array begins (again if the key repeats: the last one counts, as
     with json.loads), then `item` once per element. Anything but an object is decoded whole.

@@ -148,7 +148,7 @@ def _duplicates(ids: Iterable[str]) -> set[str]:
 
 @dataclasses.dataclass
 class _TripColumns:
-    """What the loader keeps of the trips: the compressed table and the arrays for matching."""
+    """Trip data the loader keeps: the compressed table and the arrays for matching."""
 
     table: TripTable
     ids: list[str]
@@ -158,7 +158,7 @@ class _TripColumns:
 
 
 class _TripCollector:
-    """Validates trips one at a time as the scanner decodes them, keeping only compact data.
+    """Validator of trips one at a time as the scanner decodes them, keeping only compact data.
 
     Feature weights are kept as (row, name, weight) triples until the feature list is known,
     since a file may list its trips before its features.
@@ -201,7 +201,7 @@ class _TripCollector:
             self.names.append(self.name_index.setdefault(name, len(self.name_index)))
             self.weights.append(weight)
         if self.problems:
-            return  # the catalog will be refused: only its problems matter from here on
+            return  # the catalog will be rejected, so only its problems matter from here on
         self.ids.append(trip.id)
         self.prices.append(trip.price)
         self.durations.append(trip.duration_days)
@@ -239,7 +239,7 @@ def _trip_order(problem: Problem) -> int:
 
 
 class _ImageChecks:
-    """Checks each image file once, however many photos and trips use it."""
+    """Cache of image checks: each file is checked once, however many photos and trips use it."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -6,7 +6,7 @@ carries a chat_id (edits included) to its overall rate, lets a bucket's worth th
 after an idle spell, and has no limit per private chat, so a welcome followed by a question
 drew 429s. This limiter paces new messages only:
 
-- overall, one message every 1/`overall_rate` seconds, with no initial burst;
+- overall, message starts at least 1/`overall_rate` seconds apart, with no initial burst;
 - per private chat, `private_interval` seconds from the end of one message to the start of
   the next, so two messages of one step never reach the same person within the same second;
 - per group or channel, at most `group_max` messages in any `group_period` seconds.
@@ -56,7 +56,7 @@ class _ChatPace:
 
 
 class FloodSafeRateLimiter(BaseRateLimiter[int]):
-    """Paces messages overall, per private chat and per group; retries after a 429."""
+    """Rate limiter that paces messages overall, per private chat and per group, and retries 429s."""
 
     def __init__(self, overall_rate: float = 25.0, private_interval: float = 1.0,
                  group_max: int = 20, group_period: float = 60.0, max_retries: int = 3) -> None:
@@ -66,12 +66,13 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
         self.group_max = group_max
         self.group_period = group_period
         self.max_retries = max_retries
-        self._next_slot = 0.0
+        self._overall_lock = asyncio.Lock()
+        self._last_start = -self.overall_interval
         self._chats: dict[int | str, _ChatPace] = {}
         self._resume_at = 0.0
 
     async def initialize(self) -> None:
-        """Nothing to open: the state lives in memory."""
+        """Do nothing: the limiter keeps its state in memory."""
 
     async def shutdown(self) -> None:
         self._chats.clear()
@@ -141,12 +142,15 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
             await _sleep_until(pace.starts[0] + self.group_period)
 
     async def _overall_slot(self) -> None:
-        """Wait for this message's turn: one slot every overall_interval, first come first served."""
-        await _sleep_until(self._resume_at)
-        now = time.monotonic()
-        slot = max(now, self._next_slot)
-        self._next_slot = slot + self.overall_interval
-        await _sleep_until(slot)
+        """Wait for this message's turn: starts at least overall_interval apart, in order.
+
+        The wait happens under a lock and measures from the previous start as it happened,
+        so a task that woke late never lets the next ones through closer together.
+        """
+        async with self._overall_lock:
+            await _sleep_until(self._resume_at)
+            await _sleep_until(self._last_start + self.overall_interval)
+            self._last_start = time.monotonic()
 
     def _sweep(self) -> None:
         if len(self._chats) < IDLE_SWEEP_AT:

@@ -77,8 +77,6 @@ async def begin_quiz(bot: Bot, services: Services, user_id: int, chat_id: int,
         await bot.send_message(chat_id, locales.text(language, "quiz_no_photos"),
                                parse_mode=ParseMode.HTML)
         return
-    await bot.send_message(chat_id, locales.text(language, "quiz_intro"),
-                           parse_mode=ParseMode.HTML)
     await send_pair(bot, services, chat_id, view, language)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-from telegram.constants import ParseMode
+from telegram import MaybeInaccessibleMessage, Message, Update
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 import locales
@@ -49,7 +50,8 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
     if result.budget_relaxed and result.budget is not None:
         budget = locales.format_price(result.budget, "EUR", language)
         text = f"{text}\n{locales.text(language, 'results_budget_relaxed', budget=budget)}"
-    await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+    if page > 0 or not await _append_to_pressed(query.message, text, quiz_id):
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
     catalog = services.catalogs.current
     for position, match in enumerate(result.matches):
@@ -61,6 +63,28 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
             views.card_keyboard(quiz_id, match.trip.id, next_page, language))
     logger.info("trips shown quiz_id=%d user_id=%d page=%d trips=%s", quiz_id, user_id, page,
                 ",".join(match.trip.id for match in result.matches))
+
+
+async def _append_to_pressed(message: MaybeInaccessibleMessage | None, text: str,
+                             quiz_id: int) -> bool:
+    """Add the results header under the pressed summary and drop its button, in one edit.
+
+    An edit is not a new message, so the cards that follow are not held back by Telegram's
+    limit of about one message a second per chat. Returns False if the message cannot take
+    it, and the caller sends the header as a message of its own.
+    """
+    if not isinstance(message, Message) or not message.is_accessible or not message.text:
+        return False
+    combined = f"{message.text_html}\n\n{text}"
+    if len(combined) > MessageLimit.MAX_TEXT_LENGTH:
+        return False
+    try:
+        await message.edit_text(combined, parse_mode=ParseMode.HTML, reply_markup=None)
+    except BadRequest as error:
+        logger.info("summary not edited quiz_id=%d message_id=%d error=%s", quiz_id,
+                    message.message_id, error.message)
+        return False
+    return True
 
 
 @callback_handler

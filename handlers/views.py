@@ -41,7 +41,12 @@ def menu_keyboard(language: str) -> InlineKeyboardMarkup:
 
 def pair_caption(view: PairView, language: str) -> str:
     key = "quiz_caption_can_finish" if view.can_finish else "quiz_caption"
-    return locales.text(language, key, step=view.step, total=view.total)
+    caption = locales.text(language, key, step=view.step, total=view.total)
+    if view.step == 1:
+        # The first pair explains the quiz itself: one message instead of two, since Telegram
+        # allows about one message a second per chat.
+        caption = f"{locales.text(language, 'quiz_intro')}\n\n{caption}"
+    return caption
 
 
 def pair_keyboard(view: PairView, language: str) -> InlineKeyboardMarkup:

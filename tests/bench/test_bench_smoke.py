@@ -54,3 +54,24 @@ def test_uploads_smoke_uploads_nothing_twice() -> None:
 def test_other_benchmarks_smoke(module: str, extra: list[str]) -> None:
     output = run_smoke(module, *extra)
     assert output.strip(), f"{module} --smoke printed nothing"
+
+
+def test_quality_gate_lines_print_differences() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.quality", "--users", "10", "--no-plot",
+         "--lines", "main,mmr-off,no-ties"],
+        cwd=ROOT, capture_output=True, text=True, timeout=110)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    output = completed.stdout
+    sections = {section.split(":", 1)[0]: section for section in output.split("\n== ")[1:]}
+    assert "plain top 3 (no MMR)" in sections["mmr-off"], output
+    assert "both/neither answers 0.0%" in sections["no-ties"], output
+
+    gates = output.split("\nGate: ")[1:]
+    assert len(gates) == 2, output
+    expected = (("MMR", "mmr-off"), ("both/neither answers", "no-ties"))
+    for gate, (label, line) in zip(gates, expected):
+        assert gate.startswith(f"{label}, main (as the bot runs) against {line}"), gate
+        assert re.search(r"quiz +6 regret +[\d.]+ +[\d.]+ +[+-][\d.]+ ± [\d.]+", gate), gate
+        assert re.search(rf"(met |MISS) {re.escape(label)}, extra regret at 6 pairs "
+                         rf"\(main − {line}\): -?[\d.]+", output), output

@@ -128,7 +128,8 @@ def test_table_returns_every_trip_as_validated() -> None:
         [trips[BLOCK_SIZE - 1]["id"], trips[BLOCK_SIZE]["id"]]
     source = trips[BLOCK_SIZE + 2]
     rebuilt = table[BLOCK_SIZE + 2]
-    assert rebuilt.title.fr == source["title"]["fr"] and rebuilt.price == source["price"]
+    assert rebuilt.title.fr == source["title"]["fr"]
+    assert rebuilt.price == source["price"]
     assert [str(day) for day in rebuilt.departures] == source.get("departures", [])
     for index in (len(trips), -len(trips) - 1):
         with pytest.raises(IndexError):

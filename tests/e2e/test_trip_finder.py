@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sandbox.client import SandboxClient
 from tests.conftest import Person, RunningBot, body, buttons, has_button, labels
 
 QUIZ_CALLBACK = "q1:"
@@ -77,6 +78,10 @@ async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) 
     assert "1/6" in body(quiz)
     assert sum("J'aime" in label for label in labels(quiz)) == 2
     assert any("Aucune" in label for label in labels(quiz))
+    # The quiz explains itself in the first pair's caption, not in a message of its own.
+    assert "paires de photos" in body(quiz)
+    assert [m["message_id"] for m in await person.bot_messages()] == [
+        welcome["message_id"], quiz["message_id"]]
 
     appetence = await finish_quiz(person, quiz)
     assert "Vous aimez" in body(appetence) or "goûts" in body(appetence)
@@ -93,6 +98,12 @@ async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) 
 
     await person.client.wait_for(three_cards, timeout=15)
     assert len({body(card).split("\n")[0] for card in cards}) == 3
+    # The summary took the results header and lost its button in one edit.
+    summary_now = await current(person, appetence["message_id"])
+    assert body(summary_now).startswith(body(appetence))
+    assert "Vos 3 voyages" in body(summary_now) and not buttons(summary_now)
+    # welcome, quiz photo, summary, three cards
+    assert len(await person.bot_messages()) == 6
     for card in cards:
         assert "€" in body(card)
         assert "Correspondance" in body(card)
@@ -256,3 +267,31 @@ async def test_escaped_name_and_invalid_payload(running_bot: RunningBot,
     row = await running_bot.services.db.fetch_one(
         "SELECT first_campaign FROM people WHERE user_id = 5011")
     assert row["first_campaign"] is None
+
+
+async def test_journey_under_telegram_flood_limits(running_bot: RunningBot, client: SandboxClient,
+                                                   make_person: Any) -> None:
+    """With the stand-in enforcing 1 message a second per chat, the journey draws no 429."""
+    await client.flood(True)
+    first_call = len(await client.calls())
+    person = await make_person(5011, "Flora")
+    welcome = await arrive(person, "")
+    quiz = await start_quiz(person, welcome)
+    appetence = await finish_quiz(person, quiz)
+    await person.press(appetence, "Oui")
+    cards: list[dict[str, Any]] = []
+
+    async def three_cards() -> bool:
+        cards[:] = [m for m in await person.bot_messages() if has_button("Mettre au panier")(m)]
+        return len(cards) >= 3
+
+    await person.client.wait_for(three_cards, timeout=20)
+    await person.press(cards[1], "Mettre au panier")
+    await person.wait_for_bot_message(has_button("conseiller"), after=cards[-1]["message_id"])
+
+    calls = (await client.calls())[first_call:]
+    assert [c for c in calls if c.get("error_code") == 429] == []
+    sends = sorted(c["time"] for c in calls if c.get("ok") and str(c.get("chat_id")) == "5011"
+                   and c["method"].lower().startswith("send"))
+    assert len(sends) >= 7
+    assert min(later - earlier for earlier, later in zip(sends, sends[1:])) >= 1.0

@@ -108,10 +108,11 @@ def kind_name(kind: dict[str, Any]) -> str:
 
 @pytest.fixture
 def fast_relay(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The bot paces itself at Telegram's 20 messages a minute per group, which would stretch
-    # 500 group messages over 25 minutes. The test lifts that pacing but keeps the 429 retries.
+    # The bot paces itself at Telegram's 20 messages a minute per group and one a second per
+    # private chat, which would stretch 500 group messages over 25 minutes. The test lifts that
+    # pacing but keeps the 429 retries.
     monkeypatch.setattr(bot_module, "FloodSafeRateLimiter", functools.partial(
-        FloodSafeRateLimiter, overall_rate=0, group_max=0))
+        FloodSafeRateLimiter, overall_rate=0, private_interval=0, group_max=0))
     monkeypatch.setattr(relay_copy, "SEND_TIMEOUT_SECONDS", RELAY_TIMEOUT_SECONDS)
     # Shorter waits between retries keep the same order of attempts in a fifth of the time.
     monkeypatch.setattr(relay, "RETRY_DELAYS", tuple(delay / 5 for delay in relay.RETRY_DELAYS))

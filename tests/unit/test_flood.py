@@ -46,17 +46,18 @@ def test_message_methods() -> None:
         assert not is_message_method(endpoint), endpoint
 
 
-async def test_messages_to_one_private_chat_are_a_full_interval_apart() -> None:
+async def test_private_chat_spacing() -> None:
     limiter = FloodSafeRateLimiter(overall_rate=0, private_interval=0.3)
     recorder = Recorder()
     await asyncio.gather(*(call(limiter, recorder, "sendMessage", 42, n) for n in range(3)))
     ends = [end for _, _, end in recorder.calls]
     starts = [start for _, start, _ in recorder.calls]
     assert [label for label, _, _ in recorder.calls] == [0, 1, 2]
-    assert starts[1] - ends[0] >= 0.29 and starts[2] - ends[1] >= 0.29
+    assert starts[1] - ends[0] >= 0.29
+    assert starts[2] - ends[1] >= 0.29
 
 
-async def test_other_chats_and_edits_do_not_wait_for_a_private_chat() -> None:
+async def test_edits_and_other_chats_unpaced() -> None:
     limiter = FloodSafeRateLimiter(overall_rate=0, private_interval=5)
     recorder = Recorder()
     await call(limiter, recorder, "sendMessage", 42, "first")
@@ -87,7 +88,8 @@ async def test_group_keeps_to_its_count_per_period() -> None:
                            for n in range(5)))
     starts = sorted(start for _, start, _ in recorder.calls)
     assert starts[2] - starts[0] < 0.2
-    assert starts[3] - starts[0] >= 0.39 and starts[4] - starts[1] >= 0.39
+    assert starts[3] - starts[0] >= 0.39
+    assert starts[4] - starts[1] >= 0.39
 
 
 async def test_channel_username_is_paced_as_a_group() -> None:
@@ -99,7 +101,7 @@ async def test_channel_username_is_paced_as_a_group() -> None:
     assert starts[1] - starts[0] >= 0.29
 
 
-async def test_retry_after_is_waited_out_then_the_call_succeeds() -> None:
+async def test_retry_after_then_success() -> None:
     limiter = FloodSafeRateLimiter(overall_rate=0, private_interval=0)
     recorder = Recorder(failures=2, retry_after=0)
     assert await call(limiter, recorder, "editMessageText", 42, "edit") == {"ok": True}
@@ -116,7 +118,7 @@ async def test_retry_after_beyond_the_retries_reaches_the_caller() -> None:
     assert await call(limiter, recorder, "sendMessage", 42, "kept", retries=2) == {"ok": True}
 
 
-async def test_a_429_holds_new_messages_until_it_is_over() -> None:
+async def test_429_holds_new_messages() -> None:
     limiter = FloodSafeRateLimiter(overall_rate=0, private_interval=0)
     recorder = Recorder(failures=1, retry_after=1)
     first = asyncio.create_task(call(limiter, recorder, "sendMessage", 42, "limited"))
