@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 import locales
 from flows import attribution, funnel
 from handlers import callback_data
-from handlers.common import CallbackReply, Services, callback_handler, remember_person
+from handlers.common import (
+    CallbackReply,
+    Services,
+    callback_handler,
+    clear_keyboard,
+    pressed_button,
+    remember_person,
+)
 from handlers.views import button
 from store import people
 from store.events import count_events
@@ -47,10 +53,7 @@ async def ask_source_once(bot: Bot, services: Services, user_id: int, chat_id: i
 async def source_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
                         reply: CallbackReply, services: Services) -> None:
     """Keep the first choice as the declared source; later presses change nothing."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     source = attribution.resolve_source(data.fields[0],
                                         services.catalogs.current.data.campaigns)
@@ -64,9 +67,4 @@ async def source_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
     await reply.answer(locales.plain(language, "src_thanks" if stored else "answer_already"))
     if stored:
         logger.info("source declared user_id=%d", query.from_user.id)
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(reply_markup=None)
-        except BadRequest as error:
-            logger.debug("keyboard not cleared user_id=%d error=%s", query.from_user.id,
-                         error.message)
+    await clear_keyboard(query)

@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import CallbackQuery, Update, User
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
@@ -90,6 +90,34 @@ def pressed_button(update: Update) -> tuple[CallbackQuery, CallbackData]:
 def chat_of(query: CallbackQuery) -> int:
     """Return the chat of the pressed message, or the person's private chat when it has none."""
     return query.message.chat.id if query.message else query.from_user.id
+
+
+async def clear_keyboard(
+    query_or_message: CallbackQuery | MaybeInaccessibleMessage | None,
+) -> None:
+    """Remove the inline keyboard of a message, and go on if the Bot API rejects the edit.
+
+    Only BadRequest is caught, raised for example when the keyboard is already gone. It is
+    logged at DEBUG with the user_id of the person who pressed the button when given a
+    callback query, or with the message_id when given a message. Anything but a Message,
+    None included, is skipped without a Bot API call.
+    """
+    if isinstance(query_or_message, CallbackQuery):
+        message = query_or_message.message
+    else:
+        message = query_or_message
+    if not isinstance(message, Message):
+        return
+
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if isinstance(query_or_message, CallbackQuery):
+            logger.debug("keyboard not cleared user_id=%d error=%s",
+                         query_or_message.from_user.id, error.message)
+        else:
+            logger.debug("keyboard not cleared message_id=%d error=%s", message.message_id,
+                         error.message)
 
 
 class CallbackReply:

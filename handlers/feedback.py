@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dtm
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
@@ -17,7 +17,10 @@ from handlers.common import (
     CallbackReply,
     Services,
     callback_handler,
+    chat_of,
+    clear_keyboard,
     get_services,
+    pressed_button,
     remember_person,
 )
 from handlers.views import button
@@ -92,14 +95,11 @@ async def ask_due_feedback(application: Application,  # type: ignore[type-arg]
 async def feedback_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
                           reply: CallbackReply, services: Services) -> None:
     """Record a rating from 1 to 5 once, or close the feedback on "no comment"."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     lead_id, choice = data.number(0), data.fields[1]
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
+    chat_id = chat_of(query)
     bot = update.get_bot()
     purchase = await purchases.get_purchase(services.db, lead_id)
     if purchase is None or purchase.user_id != user_id:
@@ -110,7 +110,7 @@ async def feedback_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
         closed = await purchases.close_feedback(services.db, lead_id, user_id, None)
         await reply.answer(None if closed else locales.plain(language, "answer_already"))
         if closed:
-            await _clear_keyboard(query.message)
+            await clear_keyboard(query.message)
             await bot.send_message(chat_id, locales.text(language, "fb_goodbye"),
                                    parse_mode=ParseMode.HTML)
         return
@@ -121,22 +121,12 @@ async def feedback_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
         return
     await reply.answer(locales.plain(language, "fb_rating_toast", rating=rating))
     logger.info("trip rated user_id=%d lead_id=%d rating=%d", user_id, lead_id, rating)
-    await _clear_keyboard(query.message)
+    await clear_keyboard(query.message)
     await bot.send_message(
         chat_id, locales.text(language, "fb_ask_comment", stars="⭐" * rating),
         parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup([[button(locales.plain(language, "fb_no_comment"),
                                                    callback_data.feedback(lead_id, "s"))]]))
-
-
-async def _clear_keyboard(message: object) -> None:
-    if not isinstance(message, Message):
-        return
-    try:
-        await message.edit_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        logger.debug("keyboard not cleared message_id=%d error=%s", message.message_id,
-                     error.message)
 
 
 async def capture_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 import locales
@@ -18,6 +17,9 @@ from handlers.common import (
     CallbackReply,
     Services,
     callback_handler,
+    chat_of,
+    clear_keyboard,
+    pressed_button,
     private_handler,
     remember_person,
 )
@@ -66,34 +68,21 @@ async def offer_subscription(bot: Bot, services: Services, user_id: int, chat_id
                            reply_markup=consent_keyboard(language, source))
 
 
-async def _clear_keyboard(message: MaybeInaccessibleMessage | None) -> None:
-    if not isinstance(message, Message):
-        return
-    try:
-        await message.edit_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        logger.debug("keyboard not cleared message_id=%d error=%s", message.message_id,
-                     error.message)
-
-
 @callback_handler
 async def consent_given(update: Update, context: ContextTypes.DEFAULT_TYPE,
                         reply: CallbackReply, services: Services) -> None:
     """ "Yes": record the consent with the wording version shown and where it was given."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     user_id = query.from_user.id
-    chat_id = query.message.chat.id if query.message else user_id
+    chat_id = chat_of(query)
     version, source = data.fields
     bot = update.get_bot()
 
     if version not in {current_consent_version(lang) for lang in locales.LANGUAGES}:
         # The wording changed since this prompt was sent: consent must be to the text shown now.
         await reply.answer(locales.plain(language, "nl_consent_outdated"))
-        await _clear_keyboard(query.message)
+        await clear_keyboard(query.message)
         await offer_subscription(bot, services, user_id, chat_id, language, source)
         return
 
@@ -104,7 +93,7 @@ async def consent_given(update: Update, context: ContextTypes.DEFAULT_TYPE,
         return
     await reply.answer()
     logger.info("newsletter subscribed user_id=%d source=%s", user_id, SOURCES[source])
-    await _clear_keyboard(query.message)
+    await clear_keyboard(query.message)
     await bot.send_message(chat_id, locales.text(language, "nl_subscribed"),
                            parse_mode=ParseMode.HTML)
 
@@ -116,7 +105,7 @@ async def consent_declined(update: Update, context: ContextTypes.DEFAULT_TYPE,
     assert query is not None
     language = await remember_person(services, query.from_user)
     await reply.answer(locales.plain(language, "nl_declined"))
-    await _clear_keyboard(query.message)
+    await clear_keyboard(query.message)
 
 
 async def _unsubscribe(bot: Bot, services: Services, user_id: int, chat_id: int,
@@ -147,7 +136,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     assert query is not None
     language = await remember_person(services, query.from_user)
     await reply.answer()
-    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat_id = chat_of(query)
     await _unsubscribe(update.get_bot(), services, query.from_user.id, chat_id, language)
 
 
@@ -155,10 +144,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def issue_trip(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: CallbackReply,
                      services: Services) -> None:
     """Record an arrival for the issue's campaign and start the quiz ("find my trip")."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = await remember_person(services, query.from_user)
     user_id = query.from_user.id
     issue = await issues.get_issue(services.db, data.number(0))

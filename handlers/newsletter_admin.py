@@ -17,7 +17,14 @@ from flows import funnel
 from flows import newsletter as rules
 from handlers import callback_data
 from handlers.access import admin_command, is_admin
-from handlers.common import CallbackReply, Services, callback_handler, get_services, language_of
+from handlers.common import (
+    CallbackReply,
+    Services,
+    callback_handler,
+    get_services,
+    language_of,
+    pressed_button,
+)
 from handlers.newsletter import issue_keyboard
 from handlers.views import button
 from store import newsletter as issues
@@ -100,14 +107,11 @@ async def draft_issue(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def issue_decision(update: Update, context: ContextTypes.DEFAULT_TYPE,
                          reply: CallbackReply, services: Services) -> None:
     """Send or cancel a previewed issue; only an admin's press counts, and only once."""
-    query = update.callback_query
-    assert query is not None
+    query, data = pressed_button(update)
     language = language_of(query.from_user)
     if not is_admin(services, update) or query.message is None:
         await reply.answer(locales.plain(language, "button_invalid"))
         return
-    data = callback_data.parse(query.data)
-    assert data is not None
     issue_id, action = data.number(0), data.fields[1]
     chat_id, message_id = query.message.chat.id, query.message.message_id
 

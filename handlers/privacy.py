@@ -16,7 +16,14 @@ import locales
 from flows import privacy
 from handlers import callback_data
 from handlers.access import is_admin
-from handlers.common import CallbackReply, Services, callback_handler, language_of, private_handler
+from handlers.common import (
+    CallbackReply,
+    Services,
+    callback_handler,
+    language_of,
+    pressed_button,
+    private_handler,
+)
 from handlers.views import button
 from store.key_values import delete_value, get_value, set_value
 
@@ -70,10 +77,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def forget_answer(update: Update, context: ContextTypes.DEFAULT_TYPE,
                         reply: CallbackReply, services: Services) -> None:
     """Erase on "yes" from the person themselves or from an admin; "no" changes nothing."""
-    query = update.callback_query
-    assert query is not None
-    data = callback_data.parse(query.data)
-    assert data is not None
+    query, data = pressed_button(update)
     language = language_of(query.from_user)
     target, answer = data.number(0), data.fields[1]
     own = target == query.from_user.id
