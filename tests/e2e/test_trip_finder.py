@@ -67,6 +67,20 @@ async def finish_quiz(person: Person, quiz_message: dict[str, Any],
     return await person.wait_for_bot_message(has_button(yes))
 
 
+async def show_trips(person: Person, appetence: dict[str, Any],
+                     timeout: float = 15) -> list[dict[str, Any]]:
+    """Press « Oui » under the summary and return the three trip cards once they are all in."""
+    await person.press(appetence, "Oui")
+    cards: list[dict[str, Any]] = []
+
+    async def three_cards() -> bool:
+        cards[:] = [m for m in await person.bot_messages() if has_button("Mettre au panier")(m)]
+        return len(cards) >= 3
+
+    await person.client.wait_for(three_cards, timeout=timeout)
+    return cards
+
+
 async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) -> None:
     person = await make_person(5001, "Camille")
     welcome = await arrive(person, "soleil")
@@ -89,14 +103,7 @@ async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) 
     photos = [m for m in await person.bot_messages() if m.get("photo")]
     assert len(photos) == 1
 
-    await person.press(appetence, "Oui")
-    cards = []
-
-    async def three_cards() -> bool:
-        cards[:] = [m for m in await person.bot_messages() if has_button("Mettre au panier")(m)]
-        return len(cards) >= 3
-
-    await person.client.wait_for(three_cards, timeout=15)
+    cards = await show_trips(person, appetence)
     assert len({body(card).split("\n")[0] for card in cards}) == 3
     # The summary took the results header and lost its button in one edit.
     summary_now = await current(person, appetence["message_id"])
@@ -278,14 +285,7 @@ async def test_journey_under_telegram_flood_limits(running_bot: RunningBot, clie
     welcome = await arrive(person, "")
     quiz = await start_quiz(person, welcome)
     appetence = await finish_quiz(person, quiz)
-    await person.press(appetence, "Oui")
-    cards: list[dict[str, Any]] = []
-
-    async def three_cards() -> bool:
-        cards[:] = [m for m in await person.bot_messages() if has_button("Mettre au panier")(m)]
-        return len(cards) >= 3
-
-    await person.client.wait_for(three_cards, timeout=20)
+    cards = await show_trips(person, appetence, timeout=20)
     await person.press(cards[1], "Mettre au panier")
     await person.wait_for_bot_message(has_button("conseiller"), after=cards[-1]["message_id"])
 

@@ -16,7 +16,7 @@ import pytest
 from catalog.loader import Catalog
 from sandbox.client import SandboxClient
 from tests.conftest import Person, RunningBot, body, has_button, labels, make_settings
-from tests.e2e.test_trip_finder import arrive, finish_quiz, start_quiz
+from tests.e2e.test_trip_finder import arrive, finish_quiz, show_trips, start_quiz
 
 JULIE = 801
 MARC = 802
@@ -147,14 +147,7 @@ async def reach_cart(person: Person) -> dict[str, Any]:
     """Take the quiz, show the trips, put the first one in the cart; return the cart message."""
     quiz = await start_quiz(person, await arrive(person, "soleil"))
     appetence = await finish_quiz(person, quiz)
-    await person.press(appetence, "Oui")
-    cards: list[dict[str, Any]] = []
-
-    async def three_cards() -> bool:
-        cards[:] = [m for m in await person.bot_messages() if has_button("Mettre au panier")(m)]
-        return len(cards) >= 3
-
-    await person.client.wait_for(three_cards, timeout=15)
+    cards = await show_trips(person, appetence)
     last = max(m["message_id"] for m in await person.bot_messages())
     await person.press(cards[0], "Mettre au panier")
     return await person.wait_for_bot_message(has_button("conseiller"), after=last)
