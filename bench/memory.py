@@ -80,6 +80,7 @@ def measure_in_this_process(path: Path) -> dict[str, Any]:
     RSS is VmRSS and the peak VmHWM of /proc/self/status. The caller runs this in a fresh
     process for each catalog, so both start from the same imports.
     """
+    from catalog.holder import CatalogHolder
     from catalog.loader import load_catalog
 
     gc.collect()
@@ -88,9 +89,16 @@ def measure_in_this_process(path: Path) -> dict[str, Any]:
     catalog = load_catalog(path)
     seconds = time.perf_counter() - started
     gc.collect()
-    return {"trips": len(catalog.trips), "rss_before_kb": before,
-            "rss_after_kb": status_kilobytes("VmRSS"), "peak_kb": status_kilobytes("VmHWM"),
-            "seconds": seconds}
+    after = status_kilobytes("VmRSS")
+    peak = status_kilobytes("VmHWM")
+    # Two reloads of the same file, as an admin's /reload does after an edit.
+    holder = CatalogHolder(catalog, path)
+    del catalog
+    for _ in range(2):
+        holder.reload()
+    gc.collect()
+    return {"trips": len(holder.current.trips), "rss_before_kb": before, "rss_after_kb": after,
+            "peak_kb": peak, "rss_reloaded_kb": status_kilobytes("VmRSS"), "seconds": seconds}
 
 
 def profile_in_this_process(path: Path) -> None:
@@ -136,17 +144,20 @@ def report(trip_count: int, profile: bool, folder: Path) -> None:
     demo = measure_in_child(CATALOG_PATH)
     large = measure_in_child(large_path)
     print(f"{'catalog':<16} {'trips':>8} {'RSS before':>11} {'RSS after':>10} {'peak RSS':>9} "
-          f"{'load s':>7}")
+          f"{'load s':>7} {'RSS after 2 reloads':>20}")
     for label, figures in (("demo", demo), (f"{trip_count:,} trips", large)):
         print(f"{label:<16} {figures['trips']:>8,} {figures['rss_before_kb'] / 1024:>8.1f} MiB"
               f" {figures['rss_after_kb'] / 1024:>6.1f} MiB {figures['peak_kb'] / 1024:>5.1f} MiB"
-              f" {figures['seconds']:>7.2f}")
+              f" {figures['seconds']:>7.2f} {figures['rss_reloaded_kb'] / 1024:>16.1f} MiB")
     resident = (large["rss_after_kb"] - demo["rss_after_kb"]) / 1024
     peak = (large["peak_kb"] - demo["peak_kb"]) / 1024
     print(f"resident after load vs demo: {resident:+.1f} MiB, peak during load vs demo: "
           f"{peak:+.1f} MiB, load time {large['seconds'] / demo['seconds']:.0f}x the demo's")
-    print(f"resident memory: {resident:+.1f} MiB (goal <= +{GOAL_MEGABYTES:.0f} MiB): "
-          f"{'met' if resident <= GOAL_MEGABYTES else 'missed'}")
+    reloaded = (large["rss_reloaded_kb"] - demo["rss_reloaded_kb"]) / 1024
+    print(f"resident after two reloads vs demo: {reloaded:+.1f} MiB")
+    print(f"resident memory: {resident:+.1f} MiB, {reloaded:+.1f} MiB after two reloads (goal "
+          f"<= +{GOAL_MEGABYTES:.0f} MiB): "
+          f"{'met' if max(resident, reloaded) <= GOAL_MEGABYTES else 'missed'}")
 
     if profile:
         print()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from catalog.loader import Catalog, load_catalog
+from catalog.loader import Catalog, load_catalog, return_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class CatalogHolder:
                 break
             del self._versions[oldest]
         self._current = catalog
+        # The catalog replaced or dropped here may have been the last reference to a lot of memory.
+        return_freed_memory()
         logger.info("catalog swapped version=%s trips=%d", catalog.version,
                     len(catalog.trips))
 

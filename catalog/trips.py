@@ -1,9 +1,10 @@
 """Trips of a loaded catalog, kept compressed and rebuilt as models only when shown.
 
 A pydantic Trip with its texts costs about 3 kB of memory, and a catalog of 100,000 trips held
-as models added 845 MiB to the process. Matching needs only the feature matrix, prices and durations (numpy arrays
-built by the loader), and a page shows three trips at a time, so the table keeps each trip's
-validated JSON, zlib-compressed in blocks, and rebuilds the few trips a page shows.
+as models added 845 MiB to the process. Matching needs only the feature matrix, prices and
+durations (numpy arrays built by the loader). A page shows three trips at a time. So the table
+keeps each trip's validated JSON, zlib-compressed in blocks, and rebuilds only the trips a page
+shows.
 """
 
 from __future__ import annotations
@@ -31,7 +32,17 @@ class TripTable(Sequence[Trip]):
     def __init__(self, blocks: list[bytes], count: int) -> None:
         self._blocks = blocks
         self._count = count
-        self._decoded = functools.lru_cache(maxsize=DECODED_BLOCKS)(self._decode)
+
+        # A function of the blocks alone, not a bound method: a cache holding the table would
+        # make a reference cycle, and a replaced catalog would then wait for the garbage
+        # collector instead of being freed at once.
+        @functools.lru_cache(maxsize=DECODED_BLOCKS)
+        def decoded(block: int) -> tuple[Trip, ...]:
+            # The JSON was written from validated models by TripTableBuilder, so it validates
+            # again.
+            return tuple(_BLOCK.validate_json(zlib.decompress(blocks[block])))
+
+        self._decoded = decoded
 
     def __len__(self) -> int:
         return self._count
@@ -54,10 +65,6 @@ class TripTable(Sequence[Trip]):
     def __iter__(self) -> Iterator[Trip]:
         for block in range(len(self._blocks)):
             yield from self._decoded(block)
-
-    def _decode(self, block: int) -> tuple[Trip, ...]:
-        # The JSON was written from validated models by TripTableBuilder, so it validates again.
-        return tuple(_BLOCK.validate_json(zlib.decompress(self._blocks[block])))
 
     @property
     def stored_bytes(self) -> int:

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -89,13 +88,41 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         paced = is_message_method(endpoint) and data.get("chat_id") is not None \
             and not data.get("allow_paid_broadcast")
+
+        async def call() -> JSONResult:
+            return await callback(*args, **kwargs)
+
+        if not paced:
+            return await self._attempts(call, retries, endpoint, data.get("chat_id"), paced=False)
+        key = _chat_key(data["chat_id"])
+        private = isinstance(key, int) and key > 0
+        if (private and not self.private_interval) or (not private and not self.group_max):
+            return await self._attempts(call, retries, endpoint, key, paced=True)
+        pace = self._chats.get(key)
+        if pace is None:
+            self._sweep()
+            pace = self._chats[key] = _ChatPace()
+        # The chat's lock is held across the retries, so a message that drew a 429 keeps its
+        # place: the next message to the same chat cannot overtake it while it waits.
+        async with pace.lock:
+            return await self._attempts(call, retries, endpoint, key, paced=True, pace=pace,
+                                        private=private)
+
+    async def _attempts(self, call: Callable[[], Coroutine[Any, Any, JSONResult]],
+                        retries: int, endpoint: str, chat_id: Any, paced: bool,
+                        pace: _ChatPace | None = None, private: bool = False) -> JSONResult:
+        """Make the call, waiting for its turn before each attempt and out each 429."""
         attempt = 0
         while True:
+            if pace is not None and private:
+                await _sleep_until(pace.last_end + self.private_interval)
+                await self._overall_slot()
+            elif pace is not None:
+                await self._group_slot(pace)
+            elif paced:
+                await self._overall_slot()
             try:
-                if not paced:
-                    return await callback(*args, **kwargs)
-                async with self._paced(data["chat_id"]):
-                    return await callback(*args, **kwargs)
+                return await call()
             except RetryAfter as error:
                 attempt += 1
                 if attempt > retries:
@@ -103,41 +130,27 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
                 delay = error.retry_after.total_seconds() \
                     if hasattr(error.retry_after, "total_seconds") else float(error.retry_after)
                 logger.warning("flood limit method=%s chat_id=%s retry_after=%.1fs attempt=%d/%d",
-                               endpoint, data.get("chat_id"), delay, attempt, retries)
+                               endpoint, chat_id, delay, attempt, retries)
                 if paced:
                     self._resume_at = max(self._resume_at, time.monotonic() + delay + 0.1)
                 await asyncio.sleep(delay + 0.1)
-
-    @contextlib.asynccontextmanager
-    async def _paced(self, chat_id: Any) -> AsyncIterator[None]:
-        key = _chat_key(chat_id)
-        private = isinstance(key, int) and key > 0
-        if (private and not self.private_interval) or (not private and not self.group_max):
-            await self._overall_slot()
-            yield
-            return
-        pace = self._chats.get(key)
-        if pace is None:
-            self._sweep()
-            pace = self._chats[key] = _ChatPace()
-        async with pace.lock:
-            if private:
-                await _sleep_until(pace.last_end + self.private_interval)
-            else:
-                await self._group_slot(pace)
-            await self._overall_slot()
-            try:
-                yield
             finally:
-                pace.last_end = time.monotonic()
+                if pace is not None:
+                    pace.last_end = time.monotonic()
 
     async def _group_slot(self, pace: _ChatPace) -> None:
+        """Wait until the group has room in its window, then for the overall turn; count it.
+
+        The start is recorded once the overall turn came, so a backlog of other messages
+        cannot make group messages leave closer together than the window allows.
+        """
         while True:
             now = time.monotonic()
             while pace.starts and now - pace.starts[0] >= self.group_period:
                 pace.starts.popleft()
             if len(pace.starts) < self.group_max:
-                pace.starts.append(now)
+                await self._overall_slot()
+                pace.starts.append(time.monotonic())
                 return
             await _sleep_until(pace.starts[0] + self.group_period)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dtm
 import logging
 
 from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 import locales
@@ -26,6 +27,10 @@ from handlers.quiz import rejection_text
 from store import carts
 
 logger = logging.getLogger(__name__)
+
+# A summary older than this gets a new header message rather than an edit (see
+# _append_to_pressed).
+SUMMARY_EDIT_WINDOW = dtm.timedelta(minutes=10)
 
 
 async def send_page(update: Update, services: Services, quiz_id: int, page: int,
@@ -71,16 +76,22 @@ async def _append_to_pressed(message: MaybeInaccessibleMessage | None, text: str
 
     An edit is not a new message, so the cards that follow are not held back by Telegram's
     limit of about one message a second per chat. Returns False if the message cannot take
-    it, and the caller sends the header as a message of its own.
+    it, and the caller then sends the header as a message of its own. A summary older than
+    SUMMARY_EDIT_WINDOW is not edited either, since it may sit far up the chat, above the
+    cards of a later quiz.
     """
     if not isinstance(message, Message) or not message.is_accessible or not message.text:
+        return False
+    if dtm.datetime.now(dtm.timezone.utc) - message.date > SUMMARY_EDIT_WINDOW:
         return False
     combined = f"{message.text_html}\n\n{text}"
     if len(combined) > MessageLimit.MAX_TEXT_LENGTH:
         return False
     try:
         await message.edit_text(combined, parse_mode=ParseMode.HTML, reply_markup=None)
-    except BadRequest as error:
+    except TelegramError as error:
+        # Whatever went wrong (a 400, a timeout, a 429 that outlasted the retries), the header
+        # goes out as a message, so the cards still come under a header.
         logger.info("summary not edited quiz_id=%d message_id=%d error=%s", quiz_id,
                     message.message_id, error.message)
         return False

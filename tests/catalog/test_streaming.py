@@ -138,3 +138,34 @@ def test_table_returns_every_trip_as_validated() -> None:
         assert catalog.trip_index[trip.id] == index
         assert catalog.trip_prices[index] == trip.price
         assert catalog.trip_durations[index] == trip.duration_days
+
+
+def test_triplicate_id_reported_once() -> None:
+    trips = demo_trips(5)
+    for index in (1, 2, 4):
+        trips[index] = {**trips[index], "id": "same"}
+    with pytest.raises(CatalogInvalid) as raised:
+        parse_catalog(json.dumps(minimal_catalog(trips)), ROOT)
+    found = [(p.path, p.field, p.reason) for p in raised.value.problems]
+    assert found == [("trips", "id", "duplicate id 'same'")]
+
+
+def test_nested_trip_problems_in_file_order() -> None:
+    trips = demo_trips(12)
+    trips[10] = {**trips[10], "price": -1}
+    trips[2] = {**trips[2], "features": {"volcan": 0.5}}
+    trips[7] = {**trips[7], "title": {"fr": ""}}
+    with pytest.raises(CatalogInvalid) as raised:
+        parse_catalog(json.dumps(minimal_catalog(trips)), ROOT)
+    paths = [problem.path for problem in raised.value.problems]
+    assert paths == ["trips[2]", "trips[7].title", "trips[10]"]
+
+
+def test_image_path_with_nul_rejected() -> None:
+    trips = demo_trips(4)
+    trips[3] = {**trips[3], "image": "images/a\u0000.jpg"}
+    with pytest.raises(CatalogInvalid) as raised:
+        parse_catalog(json.dumps(minimal_catalog(trips)), ROOT)
+    [problem] = raised.value.problems
+    assert (problem.path, problem.field) == ("trips[3]", "image")
+    assert "invalid" in problem.reason

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dtm
 from typing import Any
 
+from handlers import results as results_handlers
 from sandbox.client import SandboxClient
 from tests.conftest import Person, RunningBot, body, buttons, has_button, labels
 
@@ -295,3 +297,34 @@ async def test_journey_under_telegram_flood_limits(running_bot: RunningBot, clie
                    and c["method"].lower().startswith("send"))
     assert len(sends) >= 7
     assert min(later - earlier for earlier, later in zip(sends, sends[1:])) >= 1.0
+
+
+def header_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if body(m).startswith("Vos 3 voyages")]
+
+
+async def test_failed_summary_edit_still_shows_header(running_bot: RunningBot,
+                                                      client: SandboxClient,
+                                                      make_person: Any) -> None:
+    """A 500 on the summary edit: the header goes out as a message and the cards follow."""
+    person = await make_person(5012, "Gaspard")
+    appetence = await finish_quiz(person, await start_quiz(person, await arrive(person)))
+    await client.fault("editMessageText", error="server_error", chat_id=person.user_id)
+    cards = await show_trips(person, appetence)
+    assert len(cards) == 3
+    messages = await person.bot_messages()
+    [header] = header_messages(messages)
+    assert header["message_id"] < min(card["message_id"] for card in cards)
+
+
+async def test_old_summary_gets_a_new_header(running_bot: RunningBot, make_person: Any,
+                                             monkeypatch: Any) -> None:
+    """« Oui » on a summary past the edit window: a header message right above the cards."""
+    monkeypatch.setattr(results_handlers, "SUMMARY_EDIT_WINDOW", dtm.timedelta(0))
+    person = await make_person(5013, "Hélène")
+    appetence = await finish_quiz(person, await start_quiz(person, await arrive(person)))
+    cards = await show_trips(person, appetence)
+    summary_now = await current(person, appetence["message_id"])
+    assert "Vos 3 voyages" not in body(summary_now)
+    [header] = header_messages(await person.bot_messages())
+    assert header["message_id"] == min(card["message_id"] for card in cards) - 1

@@ -16,7 +16,7 @@ from handlers.flood import FloodSafeRateLimiter, is_message_method
 class Recorder:
     """A stand-in for the HTTP call: records when each call started and ended."""
 
-    def __init__(self, failures: int = 0, retry_after: int = 1, delay: float = 0.01) -> None:
+    def __init__(self, failures: int = 0, retry_after: float = 1, delay: float = 0.01) -> None:
         self.calls: list[tuple[Any, float, float]] = []
         self.delay = delay
         self.failures = failures
@@ -138,3 +138,25 @@ async def test_idle_chats_are_forgotten() -> None:
     await asyncio.sleep(0.01)
     await call(limiter, recorder, "sendMessage", 5000)
     assert len(limiter._chats) < 1024
+
+
+async def test_429_keeps_order_in_a_chat() -> None:
+    limiter = FloodSafeRateLimiter(overall_rate=0, private_interval=0.05)
+    recorder = Recorder(failures=1, retry_after=0.3)
+    first = asyncio.create_task(call(limiter, recorder, "sendMessage", 42, "first"))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(call(limiter, recorder, "sendMessage", 42, "second"))
+    await asyncio.gather(first, second)
+    assert [label for label, _, _ in recorder.calls] == ["first", "second"]
+
+
+async def test_group_window_counts_actual_starts() -> None:
+    limiter = FloodSafeRateLimiter(overall_rate=40, group_max=3, group_period=0.5)
+    recorder = Recorder(delay=0)
+    backlog = [call(limiter, recorder, "sendMessage", 1000 + n, "private") for n in range(10)]
+    group = [call(limiter, recorder, "sendMessage", -100123, "group") for _ in range(6)]
+    await asyncio.gather(*backlog, *group)
+    starts = sorted(start for label, start, _ in recorder.calls if label == "group")
+    assert len(starts) == 6
+    for index in range(3, 6):
+        assert starts[index] - starts[index - 3] >= 0.49
