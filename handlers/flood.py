@@ -104,13 +104,17 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
             pace = self._chats[key] = _ChatPace()
         # The chat's lock is held across the retries, so a message that drew a 429 keeps its
         # place: the next message to the same chat cannot overtake it while it waits.
+        # copyMessages and forwardMessages post one message per id, up to a group's whole budget.
+        ids = data.get("message_ids")
+        weight = min(max(len(ids), 1), self.group_max) if isinstance(ids, list) else 1
         async with pace.lock:
             return await self._attempts(call, retries, endpoint, key, paced=True, pace=pace,
-                                        private=private)
+                                        private=private, weight=weight)
 
     async def _attempts(self, call: Callable[[], Coroutine[Any, Any, JSONResult]],
                         retries: int, endpoint: str, chat_id: Any, paced: bool,
-                        pace: _ChatPace | None = None, private: bool = False) -> JSONResult:
+                        pace: _ChatPace | None = None, private: bool = False,
+                        weight: int = 1) -> JSONResult:
         """Make the call, waiting for its turn before each attempt and out each 429."""
         attempt = 0
         while True:
@@ -118,7 +122,7 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
                 await _sleep_until(pace.last_end + self.private_interval)
                 await self._overall_slot()
             elif pace is not None:
-                await self._group_slot(pace)
+                await self._group_slot(pace, weight)
             elif paced:
                 await self._overall_slot()
             try:
@@ -138,7 +142,7 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
                 if pace is not None:
                     pace.last_end = time.monotonic()
 
-    async def _group_slot(self, pace: _ChatPace) -> None:
+    async def _group_slot(self, pace: _ChatPace, weight: int = 1) -> None:
         """Wait until the group has room in its window, then for the overall turn; count it.
 
         The start is recorded once the overall turn came, so a backlog of other messages
@@ -148,9 +152,9 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
             now = time.monotonic()
             while pace.starts and now - pace.starts[0] >= self.group_period:
                 pace.starts.popleft()
-            if len(pace.starts) < self.group_max:
+            if len(pace.starts) + weight <= self.group_max:
                 await self._overall_slot()
-                pace.starts.append(time.monotonic())
+                pace.starts.extend([time.monotonic()] * weight)
                 return
             await _sleep_until(pace.starts[0] + self.group_period)
 

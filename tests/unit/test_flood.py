@@ -160,3 +160,19 @@ async def test_group_window_counts_actual_starts() -> None:
     assert len(starts) == 6
     for index in range(3, 6):
         assert starts[index] - starts[index - 3] >= 0.49
+
+
+async def test_copy_messages_counts_each_message() -> None:
+    limiter = FloodSafeRateLimiter(overall_rate=0, group_max=4, group_period=0.4)
+    recorder = Recorder(delay=0)
+
+    async def copy(count: int, label: str) -> None:
+        await limiter.process_request(recorder, (label,), {}, "copyMessages",
+                                      {"chat_id": -100123, "message_ids": list(range(count))},
+                                      None)
+
+    await copy(3, "album")
+    await copy(2, "pair")
+    starts = {label: start for label, start, _ in recorder.calls}
+    # 3 + 2 messages exceed the group's 4, so the pair waits for the album to leave the window.
+    assert starts["pair"] - starts["album"] >= 0.39
