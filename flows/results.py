@@ -117,6 +117,16 @@ class ResultsService:
         return ResultsPage(quiz.id, page, matches, relaxed and quiz.budget is not None,
                            quiz.budget)
 
+    async def forget_page(self, quiz_id: int, user_id: int, page: int) -> None:
+        """Undo the record of page `page` when its cards could not be sent, so that a new press
+        can show it. The funnel event stays, because it is recorded once per page."""
+        quiz = await self.quizzes.load(quiz_id, user_id)
+        if isinstance(quiz, Rejected):
+            return
+        await quizzes.keep_shown_trips(self.db, quiz.id, page * PAGE_SIZE)
+        logger.info("results page forgotten quiz_id=%d user_id=%d page=%d", quiz_id, user_id,
+                    page)
+
     async def add_to_cart(self, quiz_id: int, user_id: int, trip_id: str,
                           language: str) -> tuple[Cart, bool, Trip] | Rejected:
         """Put a shown trip in the cart; only trips this quiz showed can be added."""

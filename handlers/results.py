@@ -28,8 +28,7 @@ from store import carts
 
 logger = logging.getLogger(__name__)
 
-# A summary older than this gets a new header message rather than an edit (see
-# _append_to_pressed).
+# A summary older than this gets a new header message rather than an edit (see _can_append).
 SUMMARY_EDIT_WINDOW = dtm.timedelta(minutes=10)
 
 
@@ -55,47 +54,58 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
     if result.budget_relaxed and result.budget is not None:
         budget = locales.format_price(result.budget, "EUR", language)
         text = f"{text}\n{locales.text(language, 'results_budget_relaxed', budget=budget)}"
-    if page > 0 or not await _append_to_pressed(query.message, text, quiz_id):
+    summary = query.message if page == 0 and _can_append(query.message, text) else None
+    if summary is None:
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
     catalog = services.catalogs.current
-    for position, match in enumerate(result.matches):
-        last = position == len(result.matches) - 1
-        next_page = page + 1 if last and len(result.matches) == PAGE_SIZE else None
-        await services.media.send_photo(
-            bot, chat_id, catalog.image_path(match.trip.image),
-            views.card_caption(match, catalog, language),
-            views.card_keyboard(quiz_id, match.trip.id, next_page, language))
+    try:
+        for position, match in enumerate(result.matches):
+            last = position == len(result.matches) - 1
+            next_page = page + 1 if last and len(result.matches) == PAGE_SIZE else None
+            await services.media.send_photo(
+                bot, chat_id, catalog.image_path(match.trip.image),
+                views.card_caption(match, catalog, language),
+                views.card_keyboard(quiz_id, match.trip.id, next_page, language))
+    except TelegramError:
+        # The summary keeps its « Oui » button. Forgetting the page lets a new press send it
+        # again, where it would otherwise be rejected as already shown.
+        await services.results.forget_page(quiz_id, user_id, page)
+        raise
+    if summary is not None:
+        await _append_to_summary(summary, text, quiz_id)
     logger.info("trips shown quiz_id=%d user_id=%d page=%d trips=%s", quiz_id, user_id, page,
                 ",".join(match.trip.id for match in result.matches))
 
 
-async def _append_to_pressed(message: MaybeInaccessibleMessage | None, text: str,
-                             quiz_id: int) -> bool:
-    """Add the results header under the pressed summary and drop its button, in one edit.
+def _can_append(message: MaybeInaccessibleMessage | None, text: str) -> bool:
+    """Tell whether the results header can go under the pressed summary by an edit.
 
-    An edit is not a new message, so the cards that follow are not held back by Telegram's
-    limit of about one message a second per chat. Returns False if the message cannot take
-    it, and the caller then sends the header as a message of its own. A summary older than
-    SUMMARY_EDIT_WINDOW is not edited either, since it may sit far up the chat, above the
-    cards of a later quiz.
+    A summary older than SUMMARY_EDIT_WINDOW gets a header message instead, since it may sit
+    far up the chat, above the cards of a later quiz.
     """
     if not isinstance(message, Message) or not message.is_accessible or not message.text:
         return False
     if dtm.datetime.now(dtm.timezone.utc) - message.date > SUMMARY_EDIT_WINDOW:
         return False
-    combined = f"{message.text_html}\n\n{text}"
-    if len(combined) > MessageLimit.MAX_TEXT_LENGTH:
-        return False
+    return len(f"{message.text_html}\n\n{text}") <= MessageLimit.MAX_TEXT_LENGTH
+
+
+async def _append_to_summary(message: Message, text: str, quiz_id: int) -> None:
+    """Add the results header under the summary and drop its button, in one edit.
+
+    An edit is not a new message, so it does not hold the cards back under Telegram's limit of
+    about one message a second per chat. It comes after the cards, so that a failure to send
+    them leaves the button for a second try. The summary sits above the cards either way.
+    """
     try:
-        await message.edit_text(combined, parse_mode=ParseMode.HTML, reply_markup=None)
+        await message.edit_text(f"{message.text_html}\n\n{text}", parse_mode=ParseMode.HTML,
+                                reply_markup=None)
     except TelegramError as error:
-        # Whatever went wrong (a 400, a timeout, a 429 that outlasted the retries), the header
-        # goes out as a message, so the cards still come under a header.
+        # The cards are out. The summary keeps its button, and a press on it is rejected as
+        # already done.
         logger.info("summary not edited quiz_id=%d message_id=%d error=%s", quiz_id,
                     message.message_id, error.message)
-        return False
-    return True
 
 
 @callback_handler

@@ -126,6 +126,15 @@ async def set_message_id(db: Database, quiz_id: int, message_id: int) -> None:
                      (message_id, utc_now(), quiz_id))
 
 
+async def keep_shown_trips(db: Database, quiz_id: int, count: int) -> None:
+    """Keep only the first `count` shown trips, forgetting a page that could not be shown."""
+    quiz = await get_quiz(db, quiz_id)
+    if quiz is None or len(quiz.shown_trips) <= count:
+        return
+    await db.execute("UPDATE quizzes SET shown_trips = ?, updated_at = ? WHERE id = ?",
+                     (json.dumps(quiz.shown_trips[:count]), utc_now(), quiz_id))
+
+
 async def add_shown_trips(db: Database, quiz_id: int, trip_ids: list[str]) -> None:
     quiz = await get_quiz(db, quiz_id)
     if quiz is None:

@@ -83,6 +83,15 @@ async def show_trips(person: Person, appetence: dict[str, Any],
     return cards
 
 
+async def summary_with_header(person: Person, appetence: dict[str, Any]) -> dict[str, Any]:
+    """Wait until the summary has been edited to carry the results header; return it."""
+    async def edited() -> dict[str, Any] | None:
+        summary = await current(person, appetence["message_id"])
+        return summary if "Vos 3 voyages" in body(summary) else None
+
+    return await person.client.wait_for(edited, timeout=15)
+
+
 async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) -> None:
     person = await make_person(5001, "Camille")
     welcome = await arrive(person, "soleil")
@@ -107,10 +116,11 @@ async def test_campaign_link_to_cart(running_bot: RunningBot, make_person: Any) 
 
     cards = await show_trips(person, appetence)
     assert len({body(card).split("\n")[0] for card in cards}) == 3
-    # The summary took the results header and lost its button in one edit.
-    summary_now = await current(person, appetence["message_id"])
+    # After the cards, the summary took the results header and lost its button in one edit.
+    summary_now = await summary_with_header(person, appetence)
     assert body(summary_now).startswith(body(appetence))
-    assert "Vos 3 voyages" in body(summary_now) and not buttons(summary_now)
+    assert "Vos 3 voyages" in body(summary_now)
+    assert not buttons(summary_now)
     # welcome, quiz photo, summary, three cards
     assert len(await person.bot_messages()) == 6
     for card in cards:
@@ -303,18 +313,52 @@ def header_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m for m in messages if body(m).startswith("Vos 3 voyages")]
 
 
-async def test_failed_summary_edit_still_shows_header(running_bot: RunningBot,
-                                                      client: SandboxClient,
-                                                      make_person: Any) -> None:
-    """A 500 on the summary edit: the header goes out as a message and the cards follow."""
+async def test_failed_summary_edit_keeps_cards(running_bot: RunningBot, client: SandboxClient,
+                                               make_person: Any) -> None:
+    """A 500 on the summary edit, which comes after the cards: the cards are all there."""
     person = await make_person(5012, "Gaspard")
     appetence = await finish_quiz(person, await start_quiz(person, await arrive(person)))
     await client.fault("editMessageText", error="server_error", chat_id=person.user_id)
     cards = await show_trips(person, appetence)
     assert len(cards) == 3
-    messages = await person.bot_messages()
-    [header] = header_messages(messages)
-    assert header["message_id"] < min(card["message_id"] for card in cards)
+
+    async def edit_tried() -> bool:
+        return not await client.request("GET", "faults")
+
+    await client.wait_for(edit_tried, timeout=20)
+    summary_now = await current(person, appetence["message_id"])
+    assert body(summary_now) == body(appetence)
+    assert header_messages(await person.bot_messages()) == []
+
+
+async def test_failed_card_lets_person_ask_again(running_bot: RunningBot, client: SandboxClient,
+                                                 make_person: Any) -> None:
+    """A card that cannot be sent: the summary keeps « Oui », and a second press shows all."""
+    person = await make_person(5014, "Inès")
+    appetence = await finish_quiz(person, await start_quiz(person, await arrive(person)))
+    await client.fault("sendPhoto", error="server_error", chat_id=person.user_id)
+    before = len(await person.bot_messages())
+    await person.press(appetence, "Oui")
+
+    async def fault_used() -> bool:
+        return not await client.request("GET", "faults")
+
+    async def page_forgotten() -> bool:
+        # The trips are recorded before the first card is sent, so once the fault has been
+        # used an empty list means the page was forgotten.
+        row = await running_bot.services.db.fetch_one(
+            "SELECT shown_trips FROM quizzes WHERE user_id = 5014")
+        return row["shown_trips"] == "[]"
+
+    await client.wait_for(fault_used, timeout=20)
+    await client.wait_for(page_forgotten, timeout=20)
+    summary_now = await current(person, appetence["message_id"])
+    assert has_button("Oui")(summary_now)
+
+    cards = await show_trips(person, summary_now, timeout=20)
+    assert len(cards) == 3
+    assert len(await person.bot_messages()) == before + 3
+    assert not buttons(await summary_with_header(person, appetence))
 
 
 async def test_old_summary_gets_a_new_header(running_bot: RunningBot, make_person: Any,
