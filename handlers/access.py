@@ -6,12 +6,12 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update, User
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from handlers import start
-from handlers.common import MessageHandlerFunc, Services, get_services
+from handlers.common import MessageHandlerFunc, Services, get_services, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,18 @@ def is_admin(services: Services, update: Update) -> bool:
     chat = update.effective_chat
     return (user is not None and chat is not None and chat.type == ChatType.PRIVATE
             and user.id in services.settings.admin_ids)
+
+
+def admin_request(update: Update) -> tuple[Message, User, str]:
+    """Return an admin command's message, the admin and their language.
+
+    admin_command runs a handler only for an update with a user in a private chat, so the
+    message and the user are there.
+    """
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    return message, user, language_of(user)
 
 
 def admin_command(func: MessageHandlerFunc) -> Callable[[Update, ContextTypes.DEFAULT_TYPE],

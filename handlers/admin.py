@@ -17,8 +17,8 @@ from flows import exports as csv_exports
 from flows import funnel
 from flows.stats import MAIN_PATH, funnel_report, parse_days
 from handlers import stats_view
-from handlers.access import admin_command
-from handlers.common import Services, language_of
+from handlers.access import admin_command, admin_request
+from handlers.common import Services
 from media.funnel_chart import render_funnel_png
 from store import catalog_versions
 from store import exports as export_queries
@@ -45,10 +45,7 @@ def _chunks(header: str, lines: list[str]) -> list[str]:
 async def reload_catalog(update: Update, context: ContextTypes.DEFAULT_TYPE,
                          services: Services) -> None:
     """Validate the catalog file, then swap it in; a broken file changes nothing."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None
-    language = language_of(user)
+    message, user, language = admin_request(update)
     holder = services.catalogs
     serving = holder.current
 
@@ -87,10 +84,7 @@ async def reload_catalog(update: Update, context: ContextTypes.DEFAULT_TYPE,
 async def show_stats(update: Update, context: ContextTypes.DEFAULT_TYPE,
                      services: Services) -> None:
     """Send the funnel per campaign as tables, then the same funnel as a chart."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None
-    language = language_of(user)
+    message, user, language = admin_request(update)
     days = parse_days(context.args or [])
     if isinstance(days, ValueError):
         await message.reply_text(locales.text(language, "admin_stats_usage"),
@@ -124,10 +118,7 @@ _EXPORTS = {
 async def export_csv(update: Update, context: ContextTypes.DEFAULT_TYPE,
                      services: Services) -> None:
     """Send leads, subscribers or events as a CSV document with a header row."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None
-    language = language_of(user)
+    message, user, language = admin_request(update)
     kind = csv_exports.parse_export_kind(context.args or [])
     if kind is None:
         await message.reply_text(locales.text(language, "admin_export_usage"),

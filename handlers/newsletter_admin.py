@@ -16,7 +16,7 @@ import locales
 from flows import funnel
 from flows import newsletter as rules
 from handlers import callback_data
-from handlers.access import admin_command, is_admin
+from handlers.access import admin_command, admin_request, is_admin
 from handlers.common import (
     CallbackReply,
     Services,
@@ -70,10 +70,7 @@ def _decision_keyboard(issue_id: int, language: str) -> InlineKeyboardMarkup:
 async def draft_issue(update: Update, context: ContextTypes.DEFAULT_TYPE,
                       services: Services) -> None:
     """`/newsletter [campaign=<code>] <text>`: store a draft, show it as sent, ask to confirm."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None
-    language = language_of(user)
+    message, user, language = admin_request(update)
     draft = rules.parse_issue_command(message.text_html or "")
     if isinstance(draft, rules.IssueProblem):
         key = {"usage": "nl_admin_usage", "campaign": "nl_admin_bad_campaign",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,20 @@ async def running_bot(sandbox: Any, tmp_path: Path,
     await bot.stop()
 
 
+async def wait_for_new_message(client: SandboxClient,
+                               messages: Callable[[], Awaitable[list[dict[str, Any]]]],
+                               predicate: Callable[[dict[str, Any]], bool], after: int,
+                               timeout: float) -> dict[str, Any]:
+    """Wait until `messages()` lists one with message_id > after that matches; return it."""
+    async def first_match() -> dict[str, Any] | None:
+        for message in await messages():
+            if message["message_id"] > after and predicate(message):
+                return message
+        return None
+
+    return await client.wait_for(first_match, timeout=timeout)
+
+
 @dataclasses.dataclass
 class Person:
     """A test person talking to the bot through the stand-in."""
@@ -132,17 +146,8 @@ class Person:
     async def wait_for_bot_message(self, predicate: Callable[[dict[str, Any]], bool],
                                    after: int = 0, timeout: float = 15.0) -> dict[str, Any]:
         """Wait for a bot message with message_id > after that matches the predicate."""
-        found: list[dict[str, Any]] = []
-
-        async def check() -> bool:
-            for message in await self.bot_messages():
-                if message["message_id"] > after and predicate(message):
-                    found.append(message)
-                    return True
-            return False
-
-        await self.client.wait_for(check, timeout=timeout)
-        return found[0]
+        return await wait_for_new_message(self.client, self.bot_messages, predicate, after,
+                                          timeout)
 
     async def press(self, message: dict[str, Any], label: str) -> dict[str, Any]:
         """Press the button whose label contains `label` on the message as it is now."""

@@ -15,7 +15,15 @@ import pytest
 
 from catalog.loader import Catalog
 from sandbox.client import SandboxClient
-from tests.conftest import Person, RunningBot, body, has_button, labels, make_settings
+from tests.conftest import (
+    Person,
+    RunningBot,
+    body,
+    has_button,
+    labels,
+    make_settings,
+    wait_for_new_message,
+)
 from tests.e2e.test_trip_finder import arrive, finish_quiz, show_trips, start_quiz
 
 JULIE = 801
@@ -42,17 +50,8 @@ class AgentsGroup:
     async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], after: int = 0,
                        timeout: float = 15.0) -> dict[str, Any]:
         """Wait for a bot message with message_id > after that matches the predicate."""
-        found: list[dict[str, Any]] = []
-
-        async def check() -> bool:
-            for message in await self.bot_messages():
-                if message["message_id"] > after and predicate(message):
-                    found.append(message)
-                    return True
-            return False
-
-        await self.client.wait_for(check, timeout=timeout)
-        return found[0]
+        return await wait_for_new_message(self.client, self.bot_messages, predicate, after,
+                                          timeout)
 
     async def send(self, advisor_id: int, text: str | None = None,
                    thread_id: int | None = None, reply_to: int | None = None,
