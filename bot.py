@@ -91,7 +91,7 @@ def build_application(settings: Settings, catalog: Catalog,
                              connect_timeout=5, media_write_timeout=30),
         get_updates_request=HTTPXRequest(read_timeout=10),
         # Paces new messages overall, per private chat and per group, and waits out a 429
-        # instead of dropping the message (handlers/flood.py says why not AIORateLimiter).
+        # instead of dropping the message (handlers/flood.py explains why not AIORateLimiter).
         rate_limiter=FloodSafeRateLimiter(),
     )
     holder = CatalogHolder(catalog, settings.catalog_path)

@@ -45,7 +45,7 @@ class CatalogHolder:
                     len(catalog.trips))
 
     def reload(self) -> Catalog:
-        """Validate the catalog file and swap it in; raise CatalogInvalid and keep serving if not."""
+        """Validate the catalog file and swap it in, or raise CatalogInvalid and keep serving."""
         catalog = load_catalog(self.path)
         self.swap(catalog)
         return catalog

@@ -1,10 +1,10 @@
 """Decode a JSON object whose one large array is handed over item by item instead of kept.
 
 `json.loads` on a catalog of 100,000 trips builds every trip's dict before the loader receives
-the first one: about 500 MB at the peak (tracemalloc), much of which the allocator then keeps. `scan_object`
-decodes the same document with the standard library's decoder, one top-level value at a time,
-and passes each item of the streamed array to a callback as soon as it is decoded, so only one
-raw trip exists at a time. Errors are the same JSONDecodeError messages as json.loads gives.
+the first one: about 500 MB at the peak (tracemalloc), much of which the allocator then keeps.
+`scan_object` decodes the same document with the standard library's decoder, one top-level
+value at a time. It passes each item of the streamed array to a callback as soon as it is
+decoded, so only one raw trip exists at a time. Errors are the same JSONDecodeError messages as json.loads gives.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _DECODER = json.JSONDecoder()
 
 
 class Streamed:
-    """Placeholder for the streamed array in the returned object, whose items went to the callback."""
+    """Placeholder for the streamed array in the returned object; its items went to `item`."""
 
     def __init__(self, count: int) -> None:
         self.count = count

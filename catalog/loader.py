@@ -174,8 +174,6 @@ class _TripCollector:
         self.count = 0
         self.builder = TripTableBuilder()
         self.ids: list[str] = []
-        self.seen: set[str] = set()
-        self.repeated: set[str] = set()
         self.prices = array.array("d")
         self.durations = array.array("q")
         self.rows = array.array("q")
@@ -193,10 +191,7 @@ class _TripCollector:
         except ValidationError as error:
             self.problems.extend(_pydantic_problems(error.errors(), path))
             return
-        if trip.id in self.seen and trip.id not in self.repeated:
-            self.repeated.add(trip.id)
-            self.problems.append(Problem("trips", "id", f"duplicate id {trip.id!r}"))
-        self.seen.add(trip.id)
+        self.ids.append(trip.id)
         image_problem = self.images.problem(trip.image)
         if image_problem:
             self.problems.append(Problem(path, "image", image_problem))
@@ -206,7 +201,6 @@ class _TripCollector:
             self.weights.append(weight)
         if self.problems:
             return  # the catalog will be rejected, so only its problems matter from here on
-        self.ids.append(trip.id)
         self.prices.append(trip.price)
         self.durations.append(trip.duration_days)
         self.builder.add(trip)
@@ -226,6 +220,8 @@ class _TripCollector:
             for row in np.unique(rows[names == code]):
                 self.problems.append(Problem(f"trips[{row}]", "features",
                                              f"unknown feature {name!r}"))
+        for duplicate in sorted(_duplicates(self.ids)):
+            self.problems.append(Problem("trips", "id", f"duplicate id {duplicate!r}"))
         problems.extend(sorted(self.problems, key=_trip_order))
         if problems:
             return None

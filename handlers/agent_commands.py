@@ -36,8 +36,8 @@ _CLAIM_TOASTS = {Claim.CLAIMED: "ho_toast_claimed", Claim.ALREADY_YOURS: "ho_toa
 async def is_agent(application: Any, user_id: int) -> bool:
     """Tell whether a person is a member of the agents' group.
 
-    Telegram's answer is kept for 10 minutes (1 minute for a non-member), because every call
-    on the group counts against its limit of 20 messages a minute in the flood limiter (handlers/flood.py).
+    Telegram's answer is kept for 10 minutes (1 minute for a non-member), so that an advisor's
+    every command or button does not cost a Bot API call.
     """
     state = get_handoff(application)
     known = state.member_status(user_id)

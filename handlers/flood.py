@@ -22,7 +22,7 @@ import collections
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -30,12 +30,13 @@ from telegram.ext import BaseRateLimiter
 
 logger = logging.getLogger(__name__)
 
-# Methods that post a new message in a chat, which Telegram's flood limits count.
-MESSAGE_METHODS = frozenset({
+# Besides the send* methods, those that post a new message in a chat; Telegram's flood limits
+# count new messages.
+COPY_METHODS = frozenset({
     "copymessage", "copymessages", "forwardmessage", "forwardmessages",
 })
 NOT_MESSAGES = frozenset({"sendchataction"})
-# Chat states idle for this long are forgotten once there are more than IDLE_SWEEP_AT of them.
+# Past this many known chats, those idle for longer than their limit's period are forgotten.
 IDLE_SWEEP_AT = 1024
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
@@ -43,19 +44,20 @@ JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 def is_message_method(endpoint: str) -> bool:
     name = endpoint.lower()
-    return name in MESSAGE_METHODS or (name.startswith("send") and name not in NOT_MESSAGES)
+    return name in COPY_METHODS or (name.startswith("send") and name not in NOT_MESSAGES)
 
 
 @dataclasses.dataclass
 class _ChatPace:
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
-    # Private chats: when the last message finished; groups: start times within the period.
+    # In a private chat, when the last message finished. In a group, the message starts
+    # within the period.
     last_end: float = 0.0
     starts: collections.deque[float] = dataclasses.field(default_factory=collections.deque)
 
 
 class FloodSafeRateLimiter(BaseRateLimiter[int]):
-    """Rate limiter that paces messages overall, per private chat and per group, and retries 429s."""
+    """Rate limiter that paces messages overall, per chat and per group, and retries 429s."""
 
     def __init__(self, overall_rate: float = 25.0, private_interval: float = 1.0,
                  group_max: int = 20, group_period: float = 60.0, max_retries: int = 3) -> None:
@@ -93,38 +95,43 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
             return await callback(*args, **kwargs)
 
         if not paced:
-            return await self._attempts(call, retries, endpoint, data.get("chat_id"), paced=False)
+            return await self._attempts(call, retries, endpoint, data.get("chat_id"), None)
         key = _chat_key(data["chat_id"])
         private = isinstance(key, int) and key > 0
         if (private and not self.private_interval) or (not private and not self.group_max):
-            return await self._attempts(call, retries, endpoint, key, paced=True)
+            return await self._attempts(call, retries, endpoint, key, self._overall_slot)
         pace = self._chats.get(key)
         if pace is None:
             self._sweep()
             pace = self._chats[key] = _ChatPace()
-        # The chat's lock is held across the retries, so a message that drew a 429 keeps its
-        # place: the next message to the same chat cannot overtake it while it waits.
+
         # copyMessages and forwardMessages post one message per id, up to a group's whole budget.
         ids = data.get("message_ids")
         weight = min(max(len(ids), 1), self.group_max) if isinstance(ids, list) else 1
-        async with pace.lock:
-            return await self._attempts(call, retries, endpoint, key, paced=True, pace=pace,
-                                        private=private, weight=weight)
 
-    async def _attempts(self, call: Callable[[], Coroutine[Any, Any, JSONResult]],
-                        retries: int, endpoint: str, chat_id: Any, paced: bool,
-                        pace: _ChatPace | None = None, private: bool = False,
-                        weight: int = 1) -> JSONResult:
-        """Make the call, waiting for its turn before each attempt and out each 429."""
-        attempt = 0
-        while True:
-            if pace is not None and private:
+        async def turn() -> None:
+            if private:
                 await _sleep_until(pace.last_end + self.private_interval)
                 await self._overall_slot()
-            elif pace is not None:
+            else:
                 await self._group_slot(pace, weight)
-            elif paced:
-                await self._overall_slot()
+
+        # The chat's lock is held across the retries, so a message that drew a 429 keeps its
+        # place: the next message to the same chat cannot overtake it while it waits.
+        async with pace.lock:
+            return await self._attempts(call, retries, endpoint, key, turn, pace)
+
+    async def _attempts(self, call: Callable[[], Awaitable[JSONResult]], retries: int,
+                        endpoint: str, chat_id: Any, turn: Callable[[], Awaitable[None]] | None,
+                        pace: _ChatPace | None = None) -> JSONResult:
+        """Make the call, awaiting `turn` before each attempt and waiting out each 429.
+
+        A call with no `turn` is not paced: its 429s do not hold back other messages.
+        """
+        attempt = 0
+        while True:
+            if turn is not None:
+                await turn()
             try:
                 return await call()
             except RetryAfter as error:
@@ -135,7 +142,7 @@ class FloodSafeRateLimiter(BaseRateLimiter[int]):
                     if hasattr(error.retry_after, "total_seconds") else float(error.retry_after)
                 logger.warning("flood limit method=%s chat_id=%s retry_after=%.1fs attempt=%d/%d",
                                endpoint, chat_id, delay, attempt, retries)
-                if paced:
+                if turn is not None:
                     self._resume_at = max(self._resume_at, time.monotonic() + delay + 0.1)
                 await asyncio.sleep(delay + 0.1)
             finally:

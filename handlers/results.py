@@ -28,7 +28,7 @@ from store import carts
 
 logger = logging.getLogger(__name__)
 
-# A summary older than this gets a new header message rather than an edit (see _can_append).
+# A summary older than this gets a new header message rather than an edit (see _editable_summary).
 SUMMARY_EDIT_WINDOW = dtm.timedelta(minutes=10)
 
 
@@ -54,7 +54,7 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
     if result.budget_relaxed and result.budget is not None:
         budget = locales.format_price(result.budget, "EUR", language)
         text = f"{text}\n{locales.text(language, 'results_budget_relaxed', budget=budget)}"
-    summary = query.message if page == 0 and _can_append(query.message, text) else None
+    summary = _editable_summary(query.message, text) if page == 0 else None
     if summary is None:
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
@@ -68,8 +68,8 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
                 views.card_caption(match, catalog, language),
                 views.card_keyboard(quiz_id, match.trip.id, next_page, language))
     except TelegramError:
-        # The summary keeps its « Oui » button. Forgetting the page lets a new press send it
-        # again, where it would otherwise be rejected as already shown.
+        # The pressed button is still there, since the summary is edited only after the cards.
+        # Forgetting the page lets a new press send it again instead of rejecting it as shown.
         await services.results.forget_page(quiz_id, user_id, page)
         raise
     if summary is not None:
@@ -78,17 +78,19 @@ async def send_page(update: Update, services: Services, quiz_id: int, page: int,
                 ",".join(match.trip.id for match in result.matches))
 
 
-def _can_append(message: MaybeInaccessibleMessage | None, text: str) -> bool:
-    """Tell whether the results header can go under the pressed summary by an edit.
+def _editable_summary(message: MaybeInaccessibleMessage | None, text: str) -> Message | None:
+    """Return the pressed summary if the results header can go under it by an edit.
 
     A summary older than SUMMARY_EDIT_WINDOW gets a header message instead, since it may sit
     far up the chat, above the cards of a later quiz.
     """
     if not isinstance(message, Message) or not message.is_accessible or not message.text:
-        return False
+        return None
     if dtm.datetime.now(dtm.timezone.utc) - message.date > SUMMARY_EDIT_WINDOW:
-        return False
-    return len(f"{message.text_html}\n\n{text}") <= MessageLimit.MAX_TEXT_LENGTH
+        return None
+    if len(f"{message.text_html}\n\n{text}") > MessageLimit.MAX_TEXT_LENGTH:
+        return None
+    return message
 
 
 async def _append_to_summary(message: Message, text: str, quiz_id: int) -> None:
